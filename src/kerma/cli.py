@@ -1,0 +1,293 @@
+"""The ``kerma`` command: import, list, reprocess, serve, and the demo."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from kerma import __version__, config
+
+app = typer.Typer(
+    help="Kerma: collect patient doses, evaluate them against reference levels, follow up.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal and not sys.stderr.isatty(),
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print Kerma's version."""
+    typer.echo(__version__)
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive) or zip archives")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Import dose reports and image headers; unreadable files are quarantined with a reason."""
+    from kerma.web.bootstrap import setup
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        console.print(f"[red]No such file or folder: {', '.join(missing)}")
+        raise typer.Exit(2)
+    setup()
+    from kerma.ingest.pipeline import count_sources, import_paths
+
+    total = count_sources(paths)
+    with _progress() as progress:
+        task = progress.add_task("Importing", total=total)
+        summary = import_paths(paths, progress=lambda _label: progress.advance(task))
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Import summary", show_header=False)
+    table.add_row("imported", str(summary.imported))
+    table.add_row("replaced", str(summary.replaced))
+    table.add_row("duplicates skipped", str(summary.duplicates))
+    table.add_row("quarantined", str(len(summary.quarantined)))
+    Console().print(table)
+    for item in summary.quarantined:
+        Console().print(f"[yellow]quarantined[/] {item['path']}: {item['reason']}")
+    if summary.quarantined:
+        Console().print(f"Quarantined files are kept in {config.quarantine_dir()}")
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+@app.command()
+def exams(
+    modality: Annotated[list[str] | None, typer.Option(help="CT, DX, MG, RF, XA, NM, PT")] = None,
+    since: Annotated[str | None, typer.Option(help="First study date, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="Last study date, YYYY-MM-DD")] = None,
+    device: Annotated[str | None, typer.Option(help="Device id, serial, station or model")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    events: Annotated[
+        bool, typer.Option("--events", help="Include each irradiation event")
+    ] = False,
+    include_tests: Annotated[
+        bool, typer.Option("--include-tests", help="Include phantom / QC / test exams")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many exams")] = None,
+) -> None:
+    """List stored exams with their totals (canonical units in the key names)."""
+    if output_format not in ("table", "csv", "json"):
+        raise typer.BadParameter("choose table, csv or json", param_hint="--format")
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.web.dose.queries import exam_rows, flat_row, select_exams
+
+    queryset = select_exams(
+        modalities=[m.upper() for m in modality or []],
+        since=_parse_day(since, "--since"),
+        until=_parse_day(until, "--until"),
+        device=device,
+        include_tests=include_tests,
+    )
+    if limit is not None:
+        queryset = queryset[:limit]
+    rows = exam_rows(queryset, with_events=events)
+    out = sys.stdout
+    if output_format == "json":
+        json.dump(rows, out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+        return
+    flat = [flat_row(r) for r in rows]
+    if output_format == "csv":
+        columns = list(dict.fromkeys(k for r in flat for k in r))
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(flat)
+        return
+    table = Table(title=f"{len(rows)} exams")
+    for column in (
+        "study_date",
+        "modality",
+        "device",
+        "procedure",
+        "events",
+        "age",
+        "sex",
+        "main dose",
+    ):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["study_date"] or ""),
+            row["modality"],
+            row["device"]["label"],
+            (row["procedure"] or "")[:40],
+            str(row["events"]),
+            "" if row["patient"]["age_years"] is None else f"{row['patient']['age_years']:.0f}",
+            row["patient"]["sex"] or "",
+            row["main_dose"],
+        )
+    Console().print(table)
+
+
+@app.command()
+def devices() -> None:
+    """List the devices that sent dose data."""
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.web.dose.models import Device
+
+    table = Table(title="Devices")
+    for column in ("id", "category", "manufacturer", "model", "serial", "station", "exams"):
+        table.add_column(column)
+    for d in Device.objects.all():
+        table.add_row(
+            str(d.pk),
+            d.get_category_display(),
+            d.manufacturer,
+            d.model,
+            d.serial_number,
+            d.station_name,
+            str(d.exams.count()),
+        )
+    Console().print(table)
+
+
+@app.command()
+def reprocess() -> None:
+    """Re-read every archived report with the current parser and rebuild every exam."""
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.ingest.reprocess import reprocess_all
+
+    with _progress() as progress:
+        task = progress.add_task("Reprocessing", total=None)
+        result = reprocess_all(
+            progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    Console().print(
+        f"re-read {result.reread} reports, rebuilt {result.exams} exams, "
+        f"{len(result.failed)} failed"
+    )
+    for sop_uid, reason in result.failed:
+        Console().print(f"[yellow]{sop_uid}[/]: {reason}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    threads: Annotated[int, typer.Option(help="Worker threads")] = 8,
+) -> None:
+    """Serve the web application with a production WSGI server (waitress)."""
+    from kerma.web.bootstrap import setup
+
+    setup()
+    _serve(host, port, threads)
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from kerma.web.wsgi import application
+
+    console.print(f"Kerma is served at [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="kerma")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the web application")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after preparing")
+    ] = True,
+    days: Annotated[int, typer.Option(help="Days of activity to generate")] = 365,
+    scale: Annotated[
+        float, typer.Option(help="Activity scale (1.0 ≈ a year of a real unit)")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the generator")] = 2026,
+) -> None:
+    """Create a demo imaging unit: generate a year of exams as real DICOM, import, serve."""
+    from kerma.web.bootstrap import demo_login, setup
+
+    setup()
+    from kerma.demo import generate_demo
+    from kerma.ingest.pipeline import import_paths
+    from kerma.web.dose.models import Exam
+
+    out_dir = config.kerma_home() / "demo-input" / f"seed{seed}-days{days}-scale{scale:g}"
+    marker = out_dir / ".complete"
+    start = datetime.now().date() - timedelta(days=days)
+    if not marker.exists():
+        with _progress() as progress:
+            task = progress.add_task("Generating demo DICOM", total=None)
+            generate_demo(
+                out_dir,
+                start=start,
+                days=days,
+                seed=seed,
+                scale=scale,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        marker.write_text("ok\n")
+    from kerma.ingest.pipeline import count_sources
+
+    total = count_sources([out_dir])
+    with _progress() as progress:
+        task = progress.add_task("Importing demo data", total=total)
+        summary = import_paths([out_dir], progress=lambda _label: progress.advance(task))
+    username, password = demo_login()
+    console.print(
+        f"Demo unit ready: {Exam.objects.count()} exams "
+        f"({summary.imported} imported, {summary.duplicates} already there, "
+        f"{len(summary.quarantined)} quarantined) in {config.kerma_home()}"
+    )
+    console.print(f"Demo login: [bold]{username}[/] / [bold]{password}[/]")
+    if serve_app:
+        _serve(host, port, 8)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command (createsuperuser, changepassword, ...)."""
+    from kerma.web.bootstrap import setup
+
+    setup(migrate=False)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kerma manage", *ctx.args])
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,154 @@
+"""Attributes every dose object shares: study, patient and equipment modules of the header."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydicom.dataset import Dataset
+
+from kerma.dicom import quirks
+from kerma.dose import DeviceIdentity, DoseReport, PatientInfo
+
+
+def text(ds: Dataset, keyword: str) -> str:
+    """Return an attribute as stripped text ('' when absent or empty)."""
+    value = ds.get(keyword)
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def number(ds: Dataset, keyword: str) -> float | None:
+    """Return a numeric attribute as a float, None when absent, empty or not a number."""
+    value = ds.get(keyword)
+    if value is None or value == "":
+        return None
+    try:
+        if hasattr(value, "__len__") and not isinstance(value, str | bytes):
+            value = value[0] if len(value) else None
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_date(value: str) -> date | None:
+    """Return a DICOM DA string (YYYYMMDD) as a date, None when empty or invalid."""
+    value = value.strip()
+    if len(value) < 8:
+        return None
+    try:
+        return date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """Return a DICOM DT string (YYYYMMDDHHMMSS.ffffff&ZZXX) as a naive datetime, or None."""
+    value = value.strip()
+    for sign in "+-":
+        if sign in value[8:]:
+            value = value[: 8 + value[8:].index(sign)]
+    if len(value) < 8:
+        return None
+    try:
+        fraction = 0
+        if "." in value:
+            value, frac = value.split(".", 1)
+            fraction = int((frac + "000000")[:6]) if frac.isdigit() else 0
+        digits = value + "0" * (14 - len(value)) if len(value) < 14 else value[:14]
+        return datetime(
+            int(digits[0:4]),
+            int(digits[4:6]) or 1,
+            int(digits[6:8]) or 1,
+            int(digits[8:10]),
+            int(digits[10:12]),
+            int(digits[12:14]),
+            fraction,
+        )
+    except ValueError:
+        return None
+
+
+def parse_age(value: str) -> float | None:
+    """Return a DICOM AS string ('045Y', '006M', '003W', '010D') as years, or None."""
+    value = value.strip().upper()
+    if len(value) < 2 or not value[:-1].isdigit():
+        return None
+    factor = {"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25}.get(value[-1])
+    return None if factor is None else int(value[:-1]) * factor
+
+
+def age_between(birth: date, on: date) -> float:
+    """Return the age in years (fractional) of someone born on ``birth`` at date ``on``."""
+    return (on - birth).days / 365.25
+
+
+def study_fields(ds: Dataset, report: DoseReport) -> None:
+    """Fill the study identity and date of ``report`` from the general study module."""
+    report.study_uid = text(ds, "StudyInstanceUID")
+    report.accession_number = text(ds, "AccessionNumber")
+    report.study_date = (
+        parse_date(text(ds, "StudyDate"))
+        or parse_date(text(ds, "AcquisitionDate"))
+        or parse_date(text(ds, "ContentDate"))
+    )
+    report.study_time = text(ds, "StudyTime")
+    content = text(ds, "ContentDate")
+    if content:
+        report.content_datetime = parse_datetime(content + text(ds, "ContentTime"))
+
+
+def procedure_from_header(ds: Dataset) -> str:
+    """Return the procedure as the modality described it: study, step or protocol description."""
+    for keyword in (
+        "StudyDescription",
+        "PerformedProcedureStepDescription",
+        "RequestedProcedureDescription",
+        "ProtocolName",
+    ):
+        value = text(ds, keyword)
+        if value:
+            return value
+    for keyword in ("ProcedureCodeSequence", "PerformedProtocolCodeSequence"):
+        seq = ds.get(keyword)
+        if seq and seq[0].get("CodeMeaning"):
+            return str(seq[0].CodeMeaning)
+    return ""
+
+
+def device_from_header(ds: Dataset) -> DeviceIdentity:
+    """Return the device identity named by the general equipment module."""
+    return DeviceIdentity(
+        manufacturer=text(ds, "Manufacturer"),
+        model=text(ds, "ManufacturerModelName"),
+        serial_number=text(ds, "DeviceSerialNumber"),
+        station_name=text(ds, "StationName"),
+        institution=text(ds, "InstitutionName"),
+        department=text(ds, "InstitutionalDepartmentName"),
+    )
+
+
+def patient_from_header(ds: Dataset, study_date: date | None) -> PatientInfo:
+    """Return the patient module's identity, age, sex, weight (kg) and height (m)."""
+    patient = PatientInfo(
+        patient_id=text(ds, "PatientID"),
+        issuer=text(ds, "IssuerOfPatientID"),
+        name=text(ds, "PatientName"),
+        birth_date=parse_date(text(ds, "PatientBirthDate")),
+        sex=text(ds, "PatientSex").upper()[:1],
+    )
+    if patient.sex not in ("F", "M", "O"):
+        patient.sex = ""
+    patient.age_years = parse_age(text(ds, "PatientAge"))
+    if patient.age_years is None and patient.birth_date and study_date:
+        age = age_between(patient.birth_date, study_date)
+        patient.age_years = age if age >= 0 else None
+    weight = number(ds, "PatientWeight")
+    if weight is not None and weight > 0:
+        patient.weight_kg = weight
+    elif weight == 0 and not quirks.ZERO_WEIGHT_IS_UNKNOWN:
+        patient.weight_kg = 0.0
+    size = number(ds, "PatientSize")  # defined in metres (PS3.3 C.7.2.2)
+    if size is not None and size > 0:
+        patient.height_m = size
+    return patient

@@ -1,0 +1,208 @@
+"""Dose fields of image headers, for modalities that send no dose report.
+
+Each attribute has the unit its definition in DICOM PS3.3 gives it, so the conversion is fixed
+per tag: Image and Fluoroscopy Area Dose Product (0018,115E) in dGy·cm², Organ Dose (0040,0316)
+in dGy, Entrance Dose in mGy (0040,8302), CTDIvol (0018,9345) in mGy, Radionuclide Total Dose
+(0018,1074) in MBq in the NM isotope module but in Bq in the PET isotope module (C.8.9.2).
+"""
+
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+
+from kerma.dicom import quirks
+from kerma.dicom.common import (
+    device_from_header,
+    number,
+    parse_datetime,
+    patient_from_header,
+    procedure_from_header,
+    study_fields,
+    text,
+)
+from kerma.dose import DoseObjectError, DoseReport, Event
+from kerma.units import Dimension, to_canonical
+
+_MODALITY = {
+    "CT": "CT",
+    "DX": "DX",
+    "CR": "DX",
+    "MG": "MG",
+    "XA": "XA",
+    "RF": "RF",
+    "NM": "NM",
+    "PT": "PT",
+}
+
+
+def read_image_header(ds: Dataset) -> DoseReport:
+    """Return the dose an image header carries as a one-file report.
+
+    Raises :class:`DoseObjectError` when the modality is not one Kerma reads or when the header
+    carries no dose value.
+    """
+    modality = _MODALITY.get(text(ds, "Modality").upper())
+    if modality is None:
+        raise DoseObjectError(
+            f"modality {text(ds, 'Modality') or '(none)'!r} carries no dose Kerma reads"
+        )
+    report = DoseReport(
+        sop_instance_uid=text(ds, "SOPInstanceUID"),
+        sop_class_uid=text(ds, "SOPClassUID"),
+        source="image",
+        modality=modality,
+        study_uid="",
+    )
+    study_fields(ds, report)
+    report.device = device_from_header(ds)
+    report.patient = patient_from_header(ds, report.study_date)
+    report.procedure = procedure_from_header(ds)
+    if modality == "CT":
+        _ct_image(ds, report)
+    elif modality in ("NM", "PT"):
+        _nm_image(ds, report, modality)
+    else:
+        _projection_image(ds, report)
+    if not report.events:
+        raise DoseObjectError(f"{modality} image header carries no dose value")
+    _totals(report)
+    return report
+
+
+def _event_key(ds: Dataset, *parts: object) -> str:
+    """Return the irradiation event UID of an image, or a key built from its acquisition.
+
+    The For Processing and For Presentation images of one exposure share the key, so the
+    exposure is counted once in the exam.
+    """
+    uid = text(ds, "IrradiationEventUID")
+    if uid:
+        return uid
+    when = text(ds, "AcquisitionDateTime") or (
+        text(ds, "AcquisitionDate") + text(ds, "AcquisitionTime")
+    )
+    return "img:" + "|".join(str(p) for p in (text(ds, "StudyInstanceUID"), when, *parts))
+
+
+def _technique(ds: Dataset, event: Event) -> None:
+    event.kvp_kv = number(ds, "KVP")
+    event.tube_current_ma = number(ds, "XRayTubeCurrent")
+    exposure_uas = number(ds, "ExposureInuAs")
+    event.exposure_mas = (
+        exposure_uas / 1000.0 if exposure_uas is not None else number(ds, "Exposure")
+    )
+    exposure_time_ms = number(ds, "ExposureTime")
+    event.exposure_time_s = exposure_time_ms / 1000.0 if exposure_time_ms is not None else None
+    event.protocol = text(ds, "ProtocolName") or text(ds, "SeriesDescription")
+
+
+def _projection_image(ds: Dataset, report: DoseReport) -> None:
+    dap = number(ds, "ImageAndFluoroscopyAreaDoseProduct")
+    organ = number(ds, "OrganDose")
+    entrance = number(ds, "EntranceDoseInmGy")
+    if dap is None and organ is None and entrance is None:
+        return
+    laterality = (text(ds, "ImageLaterality") or text(ds, "Laterality")).upper()
+    view = text(ds, "ViewPosition")
+    event = Event(kind="projection", event_type="stationary")
+    _technique(ds, event)
+    event.uid = _event_key(ds, laterality, view, event.kvp_kv, event.exposure_mas)
+    event.dap_gycm2 = to_canonical(dap, "dGy.cm2", Dimension.DAP) if dap is not None else None
+    event.agd_mgy = to_canonical(organ, "dGy", Dimension.DOSE) if organ is not None else None
+    event.entrance_dose_mgy = entrance
+    event.laterality = laterality if laterality in ("L", "R", "B") else ""
+    event.image_view = view
+    event.source_detector_mm = number(ds, "DistanceSourceToDetector")
+    event.compression_thickness_mm = number(ds, "BodyPartThickness")
+    event.target_region = text(ds, "BodyPartExamined")
+    event.started = parse_datetime(text(ds, "AcquisitionDateTime"))
+    report.events.append(event)
+
+
+def _ct_image(ds: Dataset, report: DoseReport) -> None:
+    exposures = ds.get("ExposureDoseSequence")
+    if exposures:
+        # Philips dose-info secondary capture: one item per exposure of the study.
+        private = _private_dose_reader(ds)
+        for index, item in enumerate(exposures):
+            event = Event(kind="ct")
+            event.uid = f"dose-screen:{text(ds, 'StudyInstanceUID')}:{index}"
+            event.protocol = text(item, "SeriesDescription")
+            event.acquisition_type = text(item, "AcquisitionType").lower()
+            event.ctdivol_mgy = number(item, "CTDIvol")
+            event.dlp_mgycm = private(item, "dlp")
+            event.kvp_kv = number(item, "KVP")
+            current_ua = number(item, "XRayTubeCurrentInuA")
+            event.tube_current_ma = current_ua / 1000.0 if current_ua is not None else None
+            event.scan_length_mm = number(item, "ScanLength")
+            event.pitch = number(item, "SpiralPitchFactor")
+            event.collimation_mm = number(item, "TotalCollimationWidth")
+            report.events.append(event)
+        report.source = "dose-screen"
+        return
+    ctdivol = number(ds, "CTDIvol")
+    if ctdivol is None:
+        return
+    event = Event(kind="ct", ctdivol_mgy=ctdivol)
+    _technique(ds, event)
+    event.uid = _event_key(ds, text(ds, "SeriesInstanceUID"))
+    event.acquisition_type = text(ds, "AcquisitionType").lower()
+    event.pitch = number(ds, "SpiralPitchFactor")
+    report.events.append(event)
+
+
+def _private_dose_reader(ds: Dataset):  # noqa: ANN202 - small closure
+    """Return a function reading a vendor's private dose value from an item (quirks table)."""
+
+    def read(item: Dataset, quantity: str) -> float | None:
+        for (creator, group, offset), (name, unit) in quirks.PRIVATE_DOSE_TAGS.items():
+            if name != quantity:
+                continue
+            for block in range(0x10, 0x100):
+                creator_tag = (group << 16) | block
+                if creator_tag not in item:
+                    continue
+                if str(item[creator_tag].value).strip() != creator:
+                    continue
+                tag = (group << 16) | (block << 8) | offset
+                if tag in item:
+                    try:
+                        return to_canonical(float(item[tag].value), unit, Dimension.DLP)
+                    except (TypeError, ValueError):
+                        return None
+        return None
+
+    return read
+
+
+def _nm_image(ds: Dataset, report: DoseReport, modality: str) -> None:
+    info = ds.get("RadiopharmaceuticalInformationSequence")
+    if not info:
+        return
+    unit = "Bq" if modality == "PT" else "MBq"
+    for index, item in enumerate(info):
+        event = Event(kind="nm")
+        activity = number(item, "RadionuclideTotalDose")
+        event.activity_mbq = to_canonical(activity, unit, Dimension.ACTIVITY) if activity else None
+        nuclide = item.get("RadionuclideCodeSequence")
+        event.radionuclide = str(nuclide[0].get("CodeMeaning", "")) if nuclide else ""
+        agent = item.get("RadiopharmaceuticalCodeSequence")
+        event.radiopharmaceutical = text(item, "Radiopharmaceutical") or (
+            str(agent[0].get("CodeMeaning", "")) if agent else ""
+        )
+        event.started = parse_datetime(text(item, "RadiopharmaceuticalStartDateTime")) or (
+            parse_datetime(text(ds, "StudyDate") + text(item, "RadiopharmaceuticalStartTime"))
+        )
+        event.route = text(item, "RadiopharmaceuticalRoute")
+        event.uid = f"nm:{text(ds, 'StudyInstanceUID')}:{index}:{event.started}:{activity}"
+        if event.activity_mbq is not None:
+            report.events.append(event)
+
+
+def _totals(report: DoseReport) -> None:
+    """Sum a header report's events into its totals."""
+    from kerma.exams import totals_from_events
+
+    report.totals.update(totals_from_events(report.events, report.modality))
+    if not report.totals:
+        raise DoseObjectError(f"{report.modality} image header carries no dose value")

@@ -1,0 +1,100 @@
+"""Vendor quirks: every known deviation of real modalities from the standard, in one place.
+
+Each entry says what was seen and where; the readers consult these tables instead of carrying
+special cases of their own. A new quirk goes here, with a test that reproduces it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kerma.dicom.srtree import ContentItem
+
+# Multi-valued numeric values (Eurocolumbus: one kVp per pulse) are read as their median, in
+# kerma.dicom.srtree._number, since a content item has one value by definition.
+
+# Non-UCUM unit codes written by real modalities, mapped to the UCUM code they mean.
+# Seen in: Siemens AXIOM-Artis and GE RDSRs (``Gym2``), GE LightSpeed VCT Enhanced SR (``mGycm``).
+UNIT_ALIASES: dict[str, str] = {
+    "Gym2": "Gy.m2",
+    "Gy m2": "Gy.m2",
+    "Gy*m2": "Gy.m2",
+    "mGycm": "mGy.cm",
+    "mGy cm": "mGy.cm",
+    "mGy*cm": "mGy.cm",
+    "dGycm2": "dGy.cm2",
+    "cGycm2": "cGy.cm2",
+    "mGycm2": "mGy.cm2",
+    "uGym2": "uGy.m2",
+    "µGy.m2": "uGy.m2",
+    "X-ray sources": "{X-Ray sources}",
+    "X-Ray sources": "{X-Ray sources}",
+    "ratio": "{ratio}",
+    "events": "{events}",
+    "pulse/s": "{pulse}/s",
+    "pulses/s": "{pulse}/s",
+    "sec": "s",
+    "mSec": "ms",
+    "msec": "ms",
+}
+
+
+def ucum(unit: str | None) -> str | None:
+    """Return the UCUM code a unit as written means (vendor spellings mapped, others as is)."""
+    if unit is None:
+        return None
+    return UNIT_ALIASES.get(unit, unit)
+
+
+# A patient weight of exactly 0 means "not entered" on several modalities (Philips Allura
+# Clarity writes 0.0): it is unknown, not zero.
+ZERO_WEIGHT_IS_UNKNOWN = True
+
+# Private tags that carry dose values some modalities put nowhere else, keyed by
+# (private creator, group, element offset) → (quantity, unit the value is in).
+# Philips (ELSCINT1) CT dose-info secondary capture: DLP of each exposure, in mGy·cm.
+PRIVATE_DOSE_TAGS: dict[tuple[str, int, int], tuple[str, str]] = {
+    ("ELSCINT1", 0x00E1, 0x21): ("dlp", "mGy.cm"),
+}
+
+# Irradiation events a CT report lists without CT Dose (GE LightSpeed VCT localizers) are kept
+# as events with no dose; they add nothing to the totals.
+
+# Device categories guessed from the model name where the report does not say; a user corrects
+# the category in the inventory. Patterns are matched case-insensitively on "manufacturer model".
+MOBILE_CARM_MODELS = re.compile(
+    r"OEC|Ziehm|Veradius|Cios|Arcadis|BV ?Pulsera|BV ?Endura|Fluorostar|Vision RFD|"
+    r"ESP .*FPD|Brivo OEC|Fly4|Siremobil",
+    re.IGNORECASE,
+)
+MOBILE_RADIOGRAPHY_MODELS = re.compile(
+    r"DRX-Revolution|Mobilett|AMX|XR220|Optima XR2\d\d|MobileDiagnost|Carestream DRX-Rev|"
+    r"Nexus DRF|Mobile",
+    re.IGNORECASE,
+)
+
+
+def guess_projection_category(manufacturer: str, model: str, modality: str) -> str:
+    """Return the device category guessed for a projection X-ray device (see Device.CATEGORY)."""
+    name = f"{manufacturer} {model}"
+    if modality == "MG":
+        return "mammography"
+    if modality in ("RF", "XA"):
+        return "mobile_carm" if MOBILE_CARM_MODELS.search(name) else "fluoroscopy"
+    return "radiography_mobile" if MOBILE_RADIOGRAPHY_MODELS.search(name) else "radiography"
+
+
+def event_items(container: ContentItem) -> Iterator[ContentItem]:
+    """Yield the items of an irradiation event container, un-nesting misplaced ones.
+
+    Eurocolumbus (Fly4) nests most of an event's items, without a relationship type, under its
+    Reference Point Definition TEXT item; they belong to the event itself.
+    """
+    for item in container.children:
+        yield item
+        if item.value_type != "CONTAINER" and item.children:
+            for child in item.children:
+                if not child.relationship:
+                    yield child
+                    yield from event_items(child)

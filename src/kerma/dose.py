@@ -1,0 +1,164 @@
+"""What Kerma knows of one dose object, as plain data: device, patient, events and totals.
+
+The readers in :mod:`kerma.dicom` produce a :class:`DoseReport` per file; the ingest pipeline
+stores it and :func:`kerma.exams.combine_reports` merges the reports of a study into one exam.
+Every number is in the canonical unit its name ends with (see :mod:`kerma.units`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+MODALITIES = ("CT", "DX", "MG", "RF", "XA", "NM", "PT")
+
+# The totals an exam carries, in the units their names end with; a key is present only where the
+# quantity applies and is known.
+TOTAL_KEYS = (
+    "dlp_total_mgycm",
+    "ctdivol_max_mgy",
+    "dap_total_gycm2",
+    "dap_fluoro_gycm2",
+    "dap_acquisition_gycm2",
+    "kar_total_mgy",
+    "fluoro_time_s",
+    "acquisition_time_s",
+    "agd_left_mgy",
+    "agd_right_mgy",
+    "activity_mbq",
+    "radionuclide",
+    "radiopharmaceutical",
+)
+
+
+@dataclass(slots=True)
+class DeviceIdentity:
+    """The modality that produced a report, as the report names it."""
+
+    observer_uid: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    serial_number: str = ""
+    station_name: str = ""
+    institution: str = ""
+    department: str = ""
+    location: str = ""
+
+    def key(self) -> str:
+        """Return the identity key: the device observer UID, else the four names joined."""
+        if self.observer_uid:
+            return f"uid:{self.observer_uid}"
+        return (
+            "names:"
+            + "|".join(
+                (self.manufacturer, self.model, self.serial_number, self.station_name)
+            ).lower()
+        )
+
+
+@dataclass(slots=True)
+class PatientInfo:
+    """The patient as found in the object; identifiers in clear until the ingest hashes them."""
+
+    patient_id: str = ""
+    issuer: str = ""
+    name: str = ""
+    birth_date: date | None = None
+    sex: str = ""
+    age_years: float | None = None
+    weight_kg: float | None = None
+    height_m: float | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    """One irradiation event (CT acquisition, projection exposure or fluoroscopy run) or one
+    radiopharmaceutical administration, with the canonical unit in each field's name."""
+
+    kind: str  # "ct", "projection" or "nm"
+    uid: str = ""
+    started: datetime | None = None
+    protocol: str = ""
+    target_region: str = ""
+    # CT
+    acquisition_type: str = ""
+    ctdivol_mgy: float | None = None
+    dlp_mgycm: float | None = None
+    phantom_cm: int | None = None
+    ssde_mgy: float | None = None
+    water_equivalent_diameter_mm: float | None = None
+    pitch: float | None = None
+    scan_length_mm: float | None = None
+    collimation_mm: float | None = None
+    rotation_time_s: float | None = None
+    # projection
+    event_type: str = ""  # fluoroscopy, stationary, stepping, rotational
+    plane: str = ""
+    laterality: str = ""
+    image_view: str = ""
+    dap_gycm2: float | None = None
+    kar_mgy: float | None = None
+    agd_mgy: float | None = None
+    entrance_dose_mgy: float | None = None
+    primary_angle_deg: float | None = None
+    secondary_angle_deg: float | None = None
+    source_isocentre_mm: float | None = None
+    source_detector_mm: float | None = None
+    table_longitudinal_mm: float | None = None
+    table_lateral_mm: float | None = None
+    table_height_mm: float | None = None
+    field_width_mm: float | None = None
+    field_height_mm: float | None = None
+    field_area_cm2: float | None = None
+    filter_material: str = ""
+    filter_thickness_mm: float | None = None
+    compression_thickness_mm: float | None = None
+    pulse_width_ms: float | None = None
+    pulse_rate_per_s: float | None = None
+    frames: int | None = None
+    irradiation_duration_s: float | None = None
+    # technique (CT and projection)
+    kvp_kv: float | None = None
+    tube_current_ma: float | None = None
+    exposure_mas: float | None = None
+    exposure_time_s: float | None = None
+    # nuclear medicine
+    radionuclide: str = ""
+    radiopharmaceutical: str = ""
+    activity_mbq: float | None = None
+    route: str = ""
+
+    @property
+    def is_fluoroscopy(self) -> bool:
+        """True for a fluoroscopy run (as opposed to an acquisition)."""
+        return self.event_type == "fluoroscopy"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the event's known fields (None and empty values left out)."""
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+@dataclass(slots=True)
+class DoseReport:
+    """One dose object (RDSR, radiopharmaceutical RDSR, image header, dose screen) read."""
+
+    sop_instance_uid: str
+    sop_class_uid: str
+    source: str  # "rdsr", "rrdsr", "image", "dose-screen"
+    modality: str
+    study_uid: str
+    accession_number: str = ""
+    study_date: date | None = None
+    study_time: str = ""
+    content_datetime: datetime | None = None
+    procedure: str = ""
+    device: DeviceIdentity = field(default_factory=DeviceIdentity)
+    patient: PatientInfo = field(default_factory=PatientInfo)
+    events: list[Event] = field(default_factory=list)
+    totals: dict[str, float | str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class DoseObjectError(ValueError):
+    """A file that is not a dose object Kerma can read, with the reason in its message."""

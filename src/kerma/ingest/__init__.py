@@ -1,0 +1,1 @@
+"""Files, folders, zip archives → dose reports → database, with quarantine of what fails."""

@@ -1,0 +1,239 @@
+"""Storing a read dose report: device, exam, events, archived source — all or nothing.
+
+Each report is stored in one database transaction: an exam is never half-written. The SOP
+Instance UID identifies a report: the same bytes again are a duplicate, other bytes under the
+same UID replace it. The exam of a study is rebuilt from all its reports each time one arrives
+(see :func:`kerma.exams.combine_reports`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import os
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from kerma import config
+from kerma.dicom import quirks
+from kerma.dicom.reader import read_dose_object
+from kerma.dose import DoseObjectError, DoseReport
+from kerma.exams import combine_reports
+from kerma.privacy import is_test_patient, pseudonymise
+from kerma.web.dose.models import Device, Event, Exam, Report
+
+IMPORTED, REPLACED, DUPLICATE = "imported", "replaced", "duplicate"
+
+
+def _event_columns() -> list[str]:
+    from kerma.dose import Event as CoreEvent
+
+    model_fields = {f.name for f in Event._meta.get_fields()}
+    return [f.name for f in dataclasses.fields(CoreEvent) if f.name in model_fields]
+
+
+EVENT_COLUMNS = _event_columns()
+
+_CATEGORY_BY_MODALITY = {"CT": "ct", "NM": "nuclear_medicine", "PT": "pet"}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value)
+
+
+def archive_report(data: bytes, report: DoseReport, digest: str) -> str:
+    """Write the source bytes, gzip-compressed, under KERMA_HOME/archive; return the path
+    relative to KERMA_HOME. The file is flushed to disk before this returns."""
+    day = report.study_date
+    folder = config.archive_dir() / (f"{day:%Y/%m}" if day else "undated")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}.dcm.gz"
+    if not target.exists():
+        temporary = target.with_suffix(".tmp")
+        with open(temporary, "wb") as out:
+            out.write(gzip.compress(data, compresslevel=5, mtime=0))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    return str(target.relative_to(config.kerma_home()))
+
+
+def read_archived(relative_path: str) -> bytes:
+    """Return the original bytes of an archived report."""
+    return gzip.decompress((config.kerma_home() / relative_path).read_bytes())
+
+
+def _device_for(report: DoseReport) -> Device:
+    identity = report.device
+    key = identity.key()
+    device = Device.objects.filter(identity_key=key).first()
+    category = _CATEGORY_BY_MODALITY.get(report.modality) or quirks.guess_projection_category(
+        identity.manufacturer, identity.model, report.modality
+    )
+    if device is None:
+        device = Device(identity_key=key, category=category)
+    elif (
+        not device.category_confirmed
+        and device.category != category
+        and report.modality in ("RF", "XA")
+    ):
+        # A device first seen sending radiography is a fluoroscopy device once it sends runs.
+        device.category = category
+    for field in (
+        "observer_uid",
+        "manufacturer",
+        "model",
+        "serial_number",
+        "station_name",
+        "institution",
+        "department",
+        "location",
+    ):
+        value = getattr(identity, field)
+        if value and not getattr(device, field):
+            setattr(device, field, value)
+    device.last_report_at = timezone.now()
+    device.save()
+    return device
+
+
+def _report_from_archive(row: Report) -> DoseReport | None:
+    try:
+        return read_dose_object(read_archived(row.archive_path))
+    except (OSError, DoseObjectError):
+        return None
+
+
+def _rebuild_exam(exam: Exam, newest: DoseReport, newest_row: Report) -> None:
+    """Recompute an exam's events and totals from all of its reports."""
+    rows = list(exam.reports.order_by("content_datetime", "received_at", "id"))
+    parsed: list[tuple[Report, DoseReport]] = []
+    for row in rows:
+        if row.pk == newest_row.pk:
+            parsed.append((row, newest))
+        else:
+            other = _report_from_archive(row)
+            if other is not None:
+                parsed.append((row, other))
+    reports = [p[1] for p in parsed]
+    events, totals, notes = combine_reports(reports)
+    owner = {id(event): row for row, report in parsed for event in report.events}
+    Event.objects.filter(exam=exam).delete()
+    Event.objects.bulk_create(
+        [
+            Event(
+                exam=exam,
+                report=owner.get(id(event)),
+                started=_aware(event.started),
+                **{name: getattr(event, name) for name in EVENT_COLUMNS if name != "started"},
+            )
+            for event in _unique_uids(events, exam.study_uid)
+        ]
+    )
+    exam.event_count = len(events)
+    for key in (
+        "dlp_total_mgycm",
+        "ctdivol_max_mgy",
+        "dap_total_gycm2",
+        "dap_fluoro_gycm2",
+        "dap_acquisition_gycm2",
+        "kar_total_mgy",
+        "fluoro_time_s",
+        "acquisition_time_s",
+        "agd_left_mgy",
+        "agd_right_mgy",
+        "activity_mbq",
+    ):
+        value = totals.get(key)
+        setattr(exam, key, float(value) if value is not None else None)
+    exam.radionuclide = str(totals.get("radionuclide", ""))
+    exam.radiopharmaceutical = str(totals.get("radiopharmaceutical", ""))
+    warnings = [w for r in reports for w in r.warnings]
+    exam.notes = "\n".join(dict.fromkeys(notes + warnings))
+
+
+def _unique_uids(events: list, study_uid: str) -> list:
+    """Give events without an Irradiation Event UID a stable key within the exam."""
+    seen: set[str] = set()
+    for index, event in enumerate(events):
+        if not event.uid or event.uid in seen:
+            event.uid = f"{event.uid or 'event'}#{index}"
+        seen.add(event.uid)
+    return events
+
+
+def _apply_patient(exam: Exam, report: DoseReport) -> None:
+    patient = report.patient
+    exam.is_test = is_test_patient(patient.name, patient.patient_id, config.test_patient_pattern())
+    exam.patient_key = pseudonymise(
+        patient.patient_id, patient.issuer, config.secret("patient_hash_key")
+    )
+    if config.keep_clear_identifiers():
+        exam.patient_id, exam.patient_name = patient.patient_id, patient.name
+    else:
+        exam.patient_id = exam.patient_name = ""
+    for field in ("age_years", "weight_kg", "height_m"):
+        value = getattr(patient, field)
+        if value is not None:
+            setattr(exam, field, value)
+    if patient.sex:
+        exam.sex = patient.sex
+
+
+def store_report(report: DoseReport, data: bytes, original_name: str = "") -> str:
+    """Store a read report and its source bytes; return "imported", "replaced" or "duplicate"."""
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        existing = Report.objects.filter(sop_instance_uid=report.sop_instance_uid).first()
+        if existing is not None and existing.sha256 == digest:
+            return DUPLICATE
+        archive_path = archive_report(data, report, digest)
+        device = _device_for(report)
+        exam, _ = Exam.objects.get_or_create(
+            study_uid=report.study_uid, defaults={"modality": report.modality, "device": device}
+        )
+        previous_exam_id = existing.exam_id if existing is not None else None
+        exam.device = device
+        exam.modality = report.modality
+        exam.accession_number = report.accession_number or exam.accession_number
+        exam.study_date = report.study_date or exam.study_date
+        exam.study_time = report.study_time or exam.study_time
+        exam.procedure = report.procedure or exam.procedure
+        _apply_patient(exam, report)
+        row = existing or Report(sop_instance_uid=report.sop_instance_uid)
+        row.sop_class_uid = report.sop_class_uid
+        row.exam = exam
+        row.source = report.source
+        row.modality = report.modality
+        row.content_datetime = _aware(report.content_datetime)
+        row.sha256 = digest
+        row.archive_path = archive_path
+        row.original_name = original_name
+        row.event_count = len(report.events)
+        row.warnings = "\n".join(report.warnings)
+        exam.save()
+        row.save()
+        _rebuild_exam(exam, report, row)
+        exam.save()
+        if previous_exam_id is not None and previous_exam_id != exam.pk:
+            _rebuild_or_delete(previous_exam_id)
+    return REPLACED if existing is not None else IMPORTED
+
+
+def _rebuild_or_delete(exam_id: int) -> None:
+    exam = Exam.objects.filter(pk=exam_id).first()
+    if exam is None:
+        return
+    rows = list(exam.reports.all())
+    if not rows:
+        exam.delete()
+        return
+    newest = _report_from_archive(rows[-1])
+    if newest is not None:
+        _rebuild_exam(exam, newest, rows[-1])
+        exam.save()

@@ -1,0 +1,20 @@
+"""URL map of the web application."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.urls import include, path
+
+
+def healthz(request):  # noqa: ANN001, ANN201 - tiny liveness probe for service managers
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+    path("", include("kerma.web.dose.urls")),
+]
