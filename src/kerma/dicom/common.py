@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydicom.dataset import Dataset
-
 from kerma.dicom import quirks
+from kerma.dicom.rawfile import RawDataset
 from kerma.dose import DeviceIdentity, DoseReport, PatientInfo
 
 
-def text(ds: Dataset, keyword: str) -> str:
+def text(ds: RawDataset, keyword: str) -> str:
     """Return an attribute as stripped text ('' when absent or empty)."""
     value = ds.get(keyword)
     if value is None:
@@ -18,15 +17,18 @@ def text(ds: Dataset, keyword: str) -> str:
     return str(value).strip()
 
 
-def number(ds: Dataset, keyword: str) -> float | None:
-    """Return a numeric attribute as a float, None when absent, empty or not a number."""
+def number(ds: RawDataset, keyword: str) -> float | None:
+    """Return a numeric attribute as a float (the first of several values), None when absent,
+    empty or not a number."""
     value = ds.get(keyword)
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        value = value.split("\\", 1)[0].strip()
+        if not value:
+            return None
     try:
-        if hasattr(value, "__len__") and not isinstance(value, str | bytes):
-            value = value[0] if len(value) else None
-        return None if value is None else float(value)
+        return float(value)
     except (TypeError, ValueError):
         return None
 
@@ -83,7 +85,7 @@ def age_between(birth: date, on: date) -> float:
     return (on - birth).days / 365.25
 
 
-def study_fields(ds: Dataset, report: DoseReport) -> None:
+def study_fields(ds: RawDataset, report: DoseReport) -> None:
     """Fill the study identity and date of ``report`` from the general study module."""
     report.study_uid = text(ds, "StudyInstanceUID")
     report.accession_number = text(ds, "AccessionNumber")
@@ -98,7 +100,7 @@ def study_fields(ds: Dataset, report: DoseReport) -> None:
         report.content_datetime = parse_datetime(content + text(ds, "ContentTime"))
 
 
-def procedure_from_header(ds: Dataset) -> str:
+def procedure_from_header(ds: RawDataset) -> str:
     """Return the procedure as the modality described it: study, step or protocol description."""
     for keyword in (
         "StudyDescription",
@@ -112,11 +114,11 @@ def procedure_from_header(ds: Dataset) -> str:
     for keyword in ("ProcedureCodeSequence", "PerformedProtocolCodeSequence"):
         seq = ds.get(keyword)
         if seq and seq[0].get("CodeMeaning"):
-            return str(seq[0].CodeMeaning)
+            return str(seq[0].get("CodeMeaning"))
     return ""
 
 
-def device_from_header(ds: Dataset) -> DeviceIdentity:
+def device_from_header(ds: RawDataset) -> DeviceIdentity:
     """Return the device identity named by the general equipment module."""
     return DeviceIdentity(
         manufacturer=text(ds, "Manufacturer"),
@@ -128,7 +130,7 @@ def device_from_header(ds: Dataset) -> DeviceIdentity:
     )
 
 
-def patient_from_header(ds: Dataset, study_date: date | None) -> PatientInfo:
+def patient_from_header(ds: RawDataset, study_date: date | None) -> PatientInfo:
     """Return the patient module's identity, age, sex, weight (kg) and height (m)."""
     patient = PatientInfo(
         patient_id=text(ds, "PatientID"),

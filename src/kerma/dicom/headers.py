@@ -8,7 +8,7 @@ in dGy, Entrance Dose in mGy (0040,8302), CTDIvol (0018,9345) in mGy, Radionucli
 
 from __future__ import annotations
 
-from pydicom.dataset import Dataset
+from collections.abc import Callable
 
 from kerma.dicom import quirks
 from kerma.dicom.common import (
@@ -20,6 +20,7 @@ from kerma.dicom.common import (
     study_fields,
     text,
 )
+from kerma.dicom.rawfile import RawDataset
 from kerma.dose import DoseObjectError, DoseReport, Event
 from kerma.units import Dimension, to_canonical
 
@@ -35,7 +36,7 @@ _MODALITY = {
 }
 
 
-def read_image_header(ds: Dataset) -> DoseReport:
+def read_image_header(ds: RawDataset) -> DoseReport:
     """Return the dose an image header carries as a one-file report.
 
     Raises :class:`DoseObjectError` when the modality is not one Kerma reads or when the header
@@ -69,7 +70,7 @@ def read_image_header(ds: Dataset) -> DoseReport:
     return report
 
 
-def _event_key(ds: Dataset, *parts: object) -> str:
+def _event_key(ds: RawDataset, *parts: object) -> str:
     """Return the irradiation event UID of an image, or a key built from its acquisition.
 
     The For Processing and For Presentation images of one exposure share the key, so the
@@ -84,7 +85,7 @@ def _event_key(ds: Dataset, *parts: object) -> str:
     return "img:" + "|".join(str(p) for p in (text(ds, "StudyInstanceUID"), when, *parts))
 
 
-def _technique(ds: Dataset, event: Event) -> None:
+def _technique(ds: RawDataset, event: Event) -> None:
     event.kvp_kv = number(ds, "KVP")
     event.tube_current_ma = number(ds, "XRayTubeCurrent")
     exposure_uas = number(ds, "ExposureInuAs")
@@ -96,7 +97,7 @@ def _technique(ds: Dataset, event: Event) -> None:
     event.protocol = text(ds, "ProtocolName") or text(ds, "SeriesDescription")
 
 
-def _projection_image(ds: Dataset, report: DoseReport) -> None:
+def _projection_image(ds: RawDataset, report: DoseReport) -> None:
     dap = number(ds, "ImageAndFluoroscopyAreaDoseProduct")
     organ = number(ds, "OrganDose")
     entrance = number(ds, "EntranceDoseInmGy")
@@ -119,7 +120,7 @@ def _projection_image(ds: Dataset, report: DoseReport) -> None:
     report.events.append(event)
 
 
-def _ct_image(ds: Dataset, report: DoseReport) -> None:
+def _ct_image(ds: RawDataset, report: DoseReport) -> None:
     exposures = ds.get("ExposureDoseSequence")
     if exposures:
         # Philips dose-info secondary capture: one item per exposure of the study.
@@ -151,31 +152,27 @@ def _ct_image(ds: Dataset, report: DoseReport) -> None:
     report.events.append(event)
 
 
-def _private_dose_reader(ds: Dataset):  # noqa: ANN202 - small closure
+def _private_dose_reader(ds: RawDataset) -> Callable[[RawDataset, str], float | None]:
     """Return a function reading a vendor's private dose value from an item (quirks table)."""
 
-    def read(item: Dataset, quantity: str) -> float | None:
+    def read(item: RawDataset, quantity: str) -> float | None:
         for (creator, group, offset), (name, unit) in quirks.PRIVATE_DOSE_TAGS.items():
             if name != quantity:
                 continue
             for block in range(0x10, 0x100):
-                creator_tag = (group << 16) | block
-                if creator_tag not in item:
+                if item.get_tag((group << 16) | block) != creator:
                     continue
-                if str(item[creator_tag].value).strip() != creator:
-                    continue
-                tag = (group << 16) | (block << 8) | offset
-                if tag in item:
-                    try:
-                        return to_canonical(float(item[tag].value), unit, Dimension.DLP)
-                    except (TypeError, ValueError):
-                        return None
+                value = item.get_tag((group << 16) | (block << 8) | offset)
+                try:
+                    return to_canonical(float(str(value).split("\\")[0]), unit, Dimension.DLP)
+                except (TypeError, ValueError):
+                    return None
         return None
 
     return read
 
 
-def _nm_image(ds: Dataset, report: DoseReport, modality: str) -> None:
+def _nm_image(ds: RawDataset, report: DoseReport, modality: str) -> None:
     info = ds.get("RadiopharmaceuticalInformationSequence")
     if not info:
         return

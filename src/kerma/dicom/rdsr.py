@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydicom.dataset import Dataset
-
 from kerma.dicom import codes as c
 from kerma.dicom import quirks
 from kerma.dicom.common import (
@@ -22,6 +20,7 @@ from kerma.dicom.common import (
     procedure_from_header,
     study_fields,
 )
+from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
 from kerma.dose import DoseObjectError, DoseReport, Event
 from kerma.units import Dimension, UnitError, to_canonical
@@ -90,7 +89,7 @@ def _find(items: Iterable[ContentItem], concept: Code) -> ContentItem | None:
     return None
 
 
-def document_title(ds: Dataset) -> Code | None:
+def document_title(ds: RawDataset) -> Code | None:
     """Return the SR document title (root concept name) as a code, or None."""
     seq = ds.get("ConceptNameCodeSequence")
     if not seq:
@@ -99,7 +98,7 @@ def document_title(ds: Dataset) -> Code | None:
     return (str(first.get("CodeValue", "")), str(first.get("CodingSchemeDesignator", "")))
 
 
-def read_dose_sr(ds: Dataset) -> DoseReport:
+def read_dose_sr(ds: RawDataset) -> DoseReport:
     """Return the dose report held in an SR dataset whose title is a dose report.
 
     Raises :class:`DoseObjectError` when the title is not a dose report or a dose value's unit
@@ -131,7 +130,7 @@ def read_dose_sr(ds: Dataset) -> DoseReport:
     return report
 
 
-def _new_report(ds: Dataset, source: str, modality: str) -> DoseReport:
+def _new_report(ds: RawDataset, source: str, modality: str) -> DoseReport:
     report = DoseReport(
         sop_instance_uid=str(ds.get("SOPInstanceUID", "")),
         sop_class_uid=str(ds.get("SOPClassUID", "")),

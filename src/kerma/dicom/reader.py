@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import pydicom
-from pydicom.errors import InvalidDicomError
-
 from kerma.dicom.headers import read_image_header
+from kerma.dicom.rawfile import RawParseError, read_part10
 from kerma.dicom.rdsr import read_dose_sr
 from kerma.dicom.srtree import SRParseError
 from kerma.dose import DoseObjectError, DoseReport
@@ -32,18 +29,22 @@ def read_dose_object(source: str | Path | bytes) -> DoseReport:
     or corrupted, or holds no dose information Kerma reads.
     """
     try:
-        fp = io.BytesIO(source) if isinstance(source, bytes) else source
-        ds = pydicom.dcmread(fp, stop_before_pixels=True, force=False)
-    except InvalidDicomError as exc:
-        raise DoseObjectError(f"not a DICOM file ({exc})") from exc
-    except (OSError, EOFError) as exc:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
         raise DoseObjectError(f"unreadable file: {exc}") from exc
-    except Exception as exc:  # pydicom raises many kinds on corrupted input
+    try:
+        _meta, ds = read_part10(data)
+    except RawParseError as exc:
+        message = str(exc)
+        if not message.startswith("not a DICOM file"):
+            message = f"corrupted DICOM file: {message}"
+        raise DoseObjectError(message) from exc
+    except Exception as exc:  # pydicom, for the encodings it re-encodes, raises many kinds
         raise DoseObjectError(f"corrupted DICOM file: {type(exc).__name__}: {exc}") from exc
     try:
-        sop_class = str(ds.get("SOPClassUID", ""))
         if not str(ds.get("SOPInstanceUID", "")).strip():
             raise DoseObjectError("no SOP Instance UID (0008,0018)")
+        sop_class = str(ds.get("SOPClassUID", ""))
         if sop_class in SR_STORAGE_CLASSES or str(ds.get("Modality", "")) == "SR":
             report = read_dose_sr(ds)
         else:
@@ -53,7 +54,7 @@ def read_dose_object(source: str | Path | bytes) -> DoseReport:
         return report
     except DoseObjectError:
         raise
-    except SRParseError as exc:
+    except (SRParseError, RawParseError) as exc:
         raise DoseObjectError(f"corrupted content tree: {exc}") from exc
     except Exception as exc:  # a malformed attribute deep in a corrupted file
         raise DoseObjectError(f"corrupted DICOM content: {type(exc).__name__}: {exc}") from exc

@@ -1,12 +1,8 @@
 """The content tree of a DICOM Structured Report, as plain Python objects.
 
-pydicom turns every element it is asked for into a ``DataElement`` and every sequence item into
-a ``Dataset``: about a quarter of a millisecond per SR content item, which makes a large
-interventional report (thousands of items) cost seconds. pydicom leaves the Content Sequence
-as raw bytes until it is accessed, so Kerma reads those bytes itself: one pass, ``struct`` for
-the element headers, only the handful of attributes an SR content item has. Datasets that were
-built in memory (or already decoded) go through the same ``ContentItem`` type by walking
-pydicom's objects instead.
+Built from the raw items :mod:`kerma.dicom.rawfile` reads (one pass over the bytes, only the
+handful of attributes an SR content item has). :func:`content_of_sequence` builds the same
+items by walking pydicom's datasets: slow, it is the reference the tests compare with.
 
 Concepts are identified by (code value, coding scheme designator), never by meaning: vendors
 misspell meanings.
@@ -18,34 +14,13 @@ import struct
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pydicom.charset import decode_bytes
-from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.sequence import Sequence as DicomSequence
+
+from kerma.dicom.rawfile import STRIP, RawDataset, RawItem, RawParseError, Text
 
 Code = tuple[str, str]
 """A coded concept as (code value, coding scheme designator)."""
-
-_UNDEFINED = 0xFFFFFFFF
-_LONG_VRS = frozenset(
-    {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
-)
-_SQ_TAGS = frozenset(
-    {
-        0x0040A730,  # Content Sequence
-        0x0040A043,  # Concept Name Code Sequence
-        0x0040A168,  # Concept Code Sequence
-        0x0040A300,  # Measured Value Sequence
-        0x004008EA,  # Measurement Units Code Sequence
-        0x0040A301,  # Numeric Value Qualifier Code Sequence
-        0x0040A504,  # Content Template Sequence
-        0x00081199,  # Referenced SOP Sequence
-        0x0040A370,  # Referenced Request Sequence
-        0x0040A375,  # Current Requested Procedure Evidence Sequence
-        0x00080220,  # Equivalent Code Sequence? (kept as a sequence if it appears)
-    }
-)
 
 _RELATIONSHIP = 0x0040A010
 _VALUE_TYPE = 0x0040A040
@@ -69,7 +44,7 @@ _MEANING = 0x00080104
 _LONG_CODE_VALUE = 0x00080119
 _URN_CODE_VALUE = 0x00080120
 
-_STRIP = b" \x00"
+_unpack_f64 = struct.Struct("<d").unpack_from
 
 
 class SRParseError(ValueError):
@@ -132,110 +107,9 @@ class ContentItem:
         return None
 
 
-# --- reading raw bytes --------------------------------------------------------------------
+# --- building items from raw elements -------------------------------------------------------
 
-_unpack_tag_le = struct.Struct("<HH").unpack_from
-_unpack_u16_le = struct.Struct("<H").unpack_from
-_unpack_u32_le = struct.Struct("<I").unpack_from
-_unpack_f64_le = struct.Struct("<d").unpack_from
-
-RawItem = dict[int, Any]
-
-
-def _read_sequence(buf: bytes, pos: int, length: int, implicit: bool) -> tuple[list[RawItem], int]:
-    """Read the items of a sequence value starting at ``pos``; return them and the end offset."""
-    items: list[RawItem] = []
-    end = len(buf) if length == _UNDEFINED else pos + length
-    if end > len(buf):
-        raise SRParseError(f"sequence at byte {pos} runs past the end of the data")
-    while pos < end:
-        if pos + 8 > len(buf):
-            raise SRParseError(f"truncated sequence item header at byte {pos}")
-        group, elem = _unpack_tag_le(buf, pos)
-        item_length = _unpack_u32_le(buf, pos + 4)[0]
-        pos += 8
-        if group != 0xFFFE:
-            raise SRParseError(
-                f"expected an item tag at byte {pos - 8}, found ({group:04X},{elem:04X})"
-            )
-        if elem == 0xE0DD:  # sequence delimitation
-            return items, pos
-        if elem != 0xE000:
-            raise SRParseError(f"unexpected delimiter (FFFE,{elem:04X}) at byte {pos - 8}")
-        item, pos = _read_item(buf, pos, item_length, implicit)
-        items.append(item)
-    if length == _UNDEFINED:
-        raise SRParseError("sequence of undefined length has no delimiter")
-    return items, pos
-
-
-def _read_item(buf: bytes, pos: int, length: int, implicit: bool) -> tuple[RawItem, int]:
-    """Read one item's elements (leaf values as bytes, sequences as lists of items)."""
-    item: RawItem = {}
-    end = len(buf) if length == _UNDEFINED else pos + length
-    if end > len(buf):
-        raise SRParseError(f"item at byte {pos} runs past the end of the data")
-    size = len(buf)
-    while pos < end:
-        if pos + 8 > size:
-            raise SRParseError(f"truncated element header at byte {pos}")
-        group, elem = _unpack_tag_le(buf, pos)
-        if group == 0xFFFE:
-            if elem == 0xE00D:  # item delimitation
-                return item, pos + 8
-            raise SRParseError(f"unexpected (FFFE,{elem:04X}) inside an item at byte {pos}")
-        tag = (group << 16) | elem
-        if implicit:
-            vr = b""
-            value_length = _unpack_u32_le(buf, pos + 4)[0]
-            pos += 8
-        else:
-            vr = buf[pos + 4 : pos + 6]
-            if vr in _LONG_VRS:
-                if pos + 12 > size:
-                    raise SRParseError(f"truncated element header at byte {pos}")
-                value_length = _unpack_u32_le(buf, pos + 8)[0]
-                pos += 12
-            else:
-                value_length = _unpack_u16_le(buf, pos + 6)[0]
-                pos += 8
-        if (
-            vr == b"SQ"
-            or value_length == _UNDEFINED
-            or ((implicit or vr == b"UN") and tag in _SQ_TAGS)
-        ):
-            # An undefined-length UN element holds an implicit VR little endian sequence.
-            nested_implicit = implicit or vr == b"UN"
-            item[tag], pos = _read_sequence(buf, pos, value_length, nested_implicit)
-        else:
-            if pos + value_length > size:
-                raise SRParseError(
-                    f"element ({group:04X},{elem:04X}) at byte {pos} runs past the end of the data"
-                )
-            item[tag] = buf[pos : pos + value_length]
-            pos += value_length
-    if length == _UNDEFINED:
-        raise SRParseError("item of undefined length has no delimiter")
-    return item, end
-
-
-class _Decoder:
-    """Decodes text values with the dataset's character set, ASCII being the fast path."""
-
-    __slots__ = ("encodings",)
-
-    def __init__(self, encodings: Sequence[str]) -> None:
-        self.encodings = list(encodings)
-
-    def __call__(self, value: bytes) -> str:
-        value = value.rstrip(_STRIP)
-        try:
-            return value.decode("ascii")
-        except UnicodeDecodeError:
-            return decode_bytes(value, self.encodings, set()).rstrip(" \x00")
-
-
-def _code(raw: Any, text: _Decoder) -> tuple[Code, str] | None:
+def _code(raw: Any, text: Text) -> tuple[Code, str] | None:
     if not raw:
         return None
     first = raw[0]
@@ -246,7 +120,7 @@ def _code(raw: Any, text: _Decoder) -> tuple[Code, str] | None:
 
 
 def _number(raw: bytes) -> float | None:
-    text = raw.strip(_STRIP).decode("ascii", "replace")
+    text = raw.strip(STRIP).decode("ascii", "replace")
     if not text:
         return None
     if "\\" in text:
@@ -256,7 +130,7 @@ def _number(raw: bytes) -> float | None:
     return float(text)
 
 
-def _to_content_item(raw: RawItem, text: _Decoder) -> ContentItem:
+def _to_content_item(raw: RawItem, text: Text) -> ContentItem:
     item = ContentItem()
     if (rel := raw.get(_RELATIONSHIP)) is not None:
         item.relationship = text(rel)
@@ -274,7 +148,7 @@ def _to_content_item(raw: RawItem, text: _Decoder) -> ContentItem:
             except ValueError:
                 item.invalid = text(numeric)
             if item.value is None and (fp := first.get(_FLOAT_VALUE)) and len(fp) >= 8:
-                item.value = _unpack_f64_le(fp)[0]
+                item.value = _unpack_f64(fp)[0]
             if (unit := _code(first.get(_UNITS), text)) is not None:
                 item.unit = unit[0][0]
         if (qualifier := _code(raw.get(_QUALIFIER), text)) is not None:
@@ -300,16 +174,17 @@ def _to_content_item(raw: RawItem, text: _Decoder) -> ContentItem:
     return item
 
 
-def content_from_raw(
-    value: bytes, *, implicit: bool, encodings: Sequence[str]
-) -> list[ContentItem]:
-    """Return the content items encoded in the raw value of a little-endian Content Sequence."""
-    text = _Decoder(encodings)
-    try:
-        raw_items, _ = _read_sequence(value, 0, len(value), implicit)
-    except struct.error as exc:
-        raise SRParseError(f"truncated content tree: {exc}") from exc
+def content_from_raw(raw_items: list[RawItem], text: Text) -> list[ContentItem]:
+    """Return the content items of raw Content Sequence items (see :mod:`kerma.dicom.rawfile`)."""
     return [_to_content_item(raw, text) for raw in raw_items]
+
+
+def content_of(ds: RawDataset) -> list[ContentItem]:
+    """Return the top-level content items of an SR dataset read by :func:`read_part10`."""
+    try:
+        return content_from_raw(ds.content, ds.text)
+    except RawParseError as exc:
+        raise SRParseError(f"corrupted content tree: {exc}") from exc
 
 
 # --- walking pydicom objects ------------------------------------------------------------------
@@ -368,63 +243,6 @@ def _from_dataset(ds: Dataset) -> ContentItem:
     return item
 
 
-def _raw_item_from_dataset(ds: Dataset, implicit: bool) -> RawItem:
-    """Return a dataset that pydicom read but did not decode in the raw-item form.
-
-    pydicom reads sequences of undefined length eagerly into datasets whose elements are still
-    raw bytes; taking those bytes avoids decoding every element through pydicom.
-    """
-    item: RawItem = {}
-    for tag, element in ds._dict.items():  # noqa: SLF001 - raw elements are the point
-        value = element.value
-        if isinstance(value, bytes):
-            vr = element.VR
-            if vr == "SQ" or ((implicit or vr == "UN") and tag in _SQ_TAGS):
-                item[tag], _ = _read_sequence(value, 0, len(value), implicit or vr == "UN")
-            else:
-                item[tag] = value
-        elif isinstance(value, DicomSequence):
-            item[tag] = [_raw_item_from_dataset(child, implicit) for child in value]
-        elif value is None:
-            item[tag] = b""
-        else:
-            raise _Decoded
-    return item
-
-
-class _Decoded(Exception):
-    """A dataset holds elements that pydicom already decoded: walk the objects instead."""
-
-
-def content_of(ds: Dataset) -> list[ContentItem]:
-    """Return the top-level content items of an SR dataset (empty when it has none).
-
-    Uses the raw bytes whenever pydicom has not decoded the Content Sequence (the fast path for
-    little endian files); walks pydicom's objects otherwise.
-    """
-    element = ds._dict.get(0x0040A730)  # noqa: SLF001 - the raw element is the point
-    if element is None:
-        return []
-    little = ds.original_encoding[1] if ds.original_encoding[1] is not None else True
-    implicit = bool(ds.original_encoding[0]) if ds.original_encoding[0] is not None else False
-    encodings = ds._character_set  # noqa: SLF001 - pydicom's resolved encodings
-    if little:
-        if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
-            return content_from_raw(
-                element.value, implicit=bool(element.is_implicit_VR), encodings=encodings
-            )
-        text = _Decoder(encodings)
-        try:
-            raw_items = [_raw_item_from_dataset(child, implicit) for child in element.value]
-        except _Decoded:
-            pass
-        except struct.error as exc:
-            raise SRParseError(f"truncated content tree: {exc}") from exc
-        else:
-            return [_to_content_item(raw, text) for raw in raw_items]
-    return [_from_dataset(child) for child in ds.ContentSequence]
-
-
 def content_of_sequence(items: Sequence[Dataset]) -> list[ContentItem]:
-    """Return content items built from already-decoded pydicom datasets (slow path)."""
+    """Return content items built by walking pydicom datasets (slow; the tests' reference)."""
     return [_from_dataset(child) for child in items]

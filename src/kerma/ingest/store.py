@@ -12,6 +12,7 @@ import dataclasses
 import gzip
 import hashlib
 import os
+from collections import OrderedDict
 from datetime import datetime
 
 from django.db import transaction
@@ -102,11 +103,29 @@ def _device_for(report: DoseReport) -> Device:
     return device
 
 
+# Reports parsed recently, by digest: the other reports of a study were usually read moments ago
+# by the same import, so rebuilding the exam need not read them again.
+_RECENT: OrderedDict[str, DoseReport] = OrderedDict()
+_RECENT_SIZE = 256
+
+
+def _remember(digest: str, report: DoseReport) -> None:
+    _RECENT[digest] = report
+    _RECENT.move_to_end(digest)
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+
+
 def _report_from_archive(row: Report) -> DoseReport | None:
+    cached = _RECENT.get(row.sha256)
+    if cached is not None:
+        return cached
     try:
-        return read_dose_object(read_archived(row.archive_path))
+        report = read_dose_object(read_archived(row.archive_path))
     except (OSError, DoseObjectError):
         return None
+    _remember(row.sha256, report)
+    return report
 
 
 def _rebuild_exam(exam: Exam, newest: DoseReport, newest_row: Report) -> None:
@@ -219,6 +238,7 @@ def store_report(report: DoseReport, data: bytes, original_name: str = "") -> st
         exam.save()
         row.save()
         _rebuild_exam(exam, report, row)
+        _remember(digest, report)
         exam.save()
         if previous_exam_id is not None and previous_exam_id != exam.pk:
             _rebuild_or_delete(previous_exam_id)
