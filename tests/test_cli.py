@@ -16,7 +16,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import SHARED_RDSR, needs_shared
 
 KERMA = [sys.executable, "-m", "kerma.cli"]

@@ -6,11 +6,11 @@ from decimal import Decimal
 from itertools import permutations
 
 import pytest
+from tests.conftest import SHARED_RDSR, expected_rows, needs_shared
 
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError
 from kerma.exams import combine_reports
-from tests.conftest import SHARED_RDSR, expected_rows, needs_shared
 
 ROWS = expected_rows()
 

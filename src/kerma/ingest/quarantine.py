@@ -17,8 +17,8 @@ def quarantine(data: bytes, original: str, reason: str) -> str:
     stamp = datetime.now().strftime("%H%M%S%f")
     target = folder / f"{stamp}-{stem}"
     target.write_bytes(data)
+    when = datetime.now().isoformat(timespec="seconds")
     target.with_name(target.name + ".reason.txt").write_text(
-        f"source: {original}\nreason: {reason}\nat: {datetime.now().isoformat(timespec='seconds')}\n",
-        encoding="utf-8",
+        f"source: {original}\nreason: {reason}\nat: {when}\n", encoding="utf-8"
     )
     return str(target.relative_to(config.kerma_home()))
