@@ -125,37 +125,63 @@ def exams(
         json.dump(rows, out, indent=2, ensure_ascii=False, default=str)
         out.write("\n")
         return
-    flat = [flat_row(r) for r in rows]
     if output_format == "csv":
+        flat = [flat_row(r) for r in rows]
+        if events:
+            # One line per event, each with its exam's columns first.
+            flat = [
+                {**exam, **{f"event.{k}": v for k, v in event.items()}}
+                for exam, row in zip(flat, rows, strict=True)
+                for event in row["event_list"]
+            ]
         columns = list(dict.fromkeys(k for r in flat for k in r))
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         writer.writerows(flat)
         return
+    _print_exam_table(rows, with_events=events)
+
+
+_EVENT_COLUMNS = {
+    "ct": ["protocol", "acquisition_type", "ctdivol_mgy", "dlp_mgycm", "phantom_cm", "kvp_kv",
+           "exposure_mas", "pitch", "scan_length_mm", "ssde_mgy"],
+    "projection": ["event_type", "protocol", "dap_gycm2", "kar_mgy", "primary_angle_deg",
+                   "secondary_angle_deg", "source_detector_mm", "source_isocentre_mm",
+                   "table_longitudinal_mm", "table_lateral_mm", "table_height_mm",
+                   "field_area_cm2", "kvp_kv", "tube_current_ma", "pulse_width_ms",
+                   "filter_material", "filter_thickness_mm", "frames", "agd_mgy"],
+    "nm": ["radionuclide", "radiopharmaceutical", "activity_mbq", "started", "route"],
+}
+
+
+def _print_exam_table(rows: list[dict], *, with_events: bool) -> None:
+    output = Console()
     table = Table(title=f"{len(rows)} exams")
-    for column in (
-        "study_date",
-        "modality",
-        "device",
-        "procedure",
-        "events",
-        "age",
-        "sex",
-        "main dose",
-    ):
+    for column in ("study_date", "modality", "device", "procedure", "events", "age", "sex",
+                   "main dose"):
         table.add_column(column)
     for row in rows:
         table.add_row(
-            str(row["study_date"] or ""),
-            row["modality"],
-            row["device"]["label"],
-            (row["procedure"] or "")[:40],
-            str(row["events"]),
+            str(row["study_date"] or ""), row["modality"], row["device"]["label"],
+            (row["procedure"] or "")[:40], str(row["events"]),
             "" if row["patient"]["age_years"] is None else f"{row['patient']['age_years']:.0f}",
-            row["patient"]["sex"] or "",
-            row["main_dose"],
+            row["patient"]["sex"] or "", row["main_dose"],
         )
-    Console().print(table)
+    output.print(table)
+    if not with_events:
+        return
+    for row in rows:
+        events = row["event_list"]
+        if not events:
+            continue
+        kind = events[0].get("kind", "projection")
+        columns = _EVENT_COLUMNS.get(kind, _EVENT_COLUMNS["projection"])
+        detail = Table(title=f"{row['study_date']} {row['modality']} {row['procedure'] or ''}")
+        for column in columns:
+            detail.add_column(column)
+        for event in events:
+            detail.add_row(*("" if event.get(c) is None else str(event.get(c)) for c in columns))
+        output.print(detail)
 
 
 @app.command()

@@ -61,7 +61,7 @@ MEAN_CTDIVOL: Code = ("113830", "DCM")
 CTDIW_PHANTOM_TYPE: Code = ("113835", "DCM")
 DLP: Code = ("113838", "DCM")
 SSDE: Code = ("113930", "DCM")
-WATER_EQUIVALENT_DIAMETER: Code = ("113987", "DCM")
+WATER_EQUIVALENT_DIAMETER: Code = ("113980", "DCM")  # CP 1525; 113987 is "AAPM 220"
 HEAD_PHANTOM: Code = ("113690", "DCM")
 BODY_PHANTOM: Code = ("113691", "DCM")
 PHANTOM_DIAMETER_CM: dict[Code, int] = {HEAD_PHANTOM: 16, BODY_PHANTOM: 32}
@@ -178,6 +178,9 @@ SCT_TO_SRT: dict[Code, Code] = {
     ("24028007", "SCT"): RIGHT,
     ("51440002", "SCT"): BILATERAL,
     ("123037004", "SCT"): ANATOMICAL_STRUCTURE,
+    ("89457008", "SCT"): ("C-10072", "SRT"),  # Radionuclide
+    ("349358000", "SCT"): ("F-61FDB", "SRT"),  # Radiopharmaceutical agent
+    ("410675002", "SCT"): ("G-C340", "SRT"),  # Route of administration
 }
 
 
@@ -191,7 +194,7 @@ def normalise(code: Code | None) -> Code | None:
 # --- radiopharmaceutical administration (TID 10021, 10022) ---------------------------------
 ADMINISTRATION_EVENT_UID: Code = ("113503", "DCM")
 ADMINISTERED_ACTIVITY: Code = ("113507", "DCM")
-RADIONUCLIDE: Code = ("89457008", "SCT")
-RADIOPHARMACEUTICAL_AGENT: Code = ("349358000", "SCT")
-ROUTE_OF_ADMINISTRATION: Code = ("410675002", "SCT")
+RADIONUCLIDE: Code = ("C-10072", "SRT")
+RADIOPHARMACEUTICAL_AGENT: Code = ("F-61FDB", "SRT")
+ROUTE_OF_ADMINISTRATION: Code = ("G-C340", "SRT")
 RADIOPHARMACEUTICAL_START: Code = ("123003", "DCM")

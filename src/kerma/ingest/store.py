@@ -21,7 +21,7 @@ from django.utils import timezone
 from kerma import config
 from kerma.dicom import quirks
 from kerma.dicom.reader import read_dose_object
-from kerma.dose import DoseObjectError, DoseReport
+from kerma.dose import DeviceIdentity, DoseObjectError, DoseReport
 from kerma.exams import combine_reports
 from kerma.privacy import is_test_patient, pseudonymise
 from kerma.web.dose.models import Device, Event, Exam, Report
@@ -69,10 +69,31 @@ def read_archived(relative_path: str) -> bytes:
     return gzip.decompress((config.kerma_home() / relative_path).read_bytes())
 
 
+def _same_names(identity: DeviceIdentity) -> Device | None:
+    """Return the device already known under the same manufacturer, model, serial number and
+    station name, when one side of the match has no device observer UID (image headers carry
+    none; an RDSR of the same device does)."""
+    if not (identity.manufacturer and (identity.serial_number or identity.station_name)):
+        return None
+    candidates = Device.objects.filter(
+        manufacturer__iexact=identity.manufacturer,
+        model__iexact=identity.model,
+        serial_number__iexact=identity.serial_number,
+        station_name__iexact=identity.station_name,
+    )
+    if identity.observer_uid:
+        candidates = candidates.filter(observer_uid="")
+    device = candidates.first()
+    if device is not None and identity.observer_uid and not device.observer_uid:
+        device.observer_uid = identity.observer_uid
+        device.identity_key = identity.key()
+    return device
+
+
 def _device_for(report: DoseReport) -> Device:
     identity = report.device
     key = identity.key()
-    device = Device.objects.filter(identity_key=key).first()
+    device = Device.objects.filter(identity_key=key).first() or _same_names(identity)
     category = _CATEGORY_BY_MODALITY.get(report.modality) or quirks.guess_projection_category(
         identity.manufacturer, identity.model, report.modality
     )

@@ -17,6 +17,12 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ("category",)
     search_fields = ("manufacturer", "model", "serial_number", "station_name", "display_name")
 
+    def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201 - Django's API
+        # A category a person chose is not overwritten by later imports.
+        if "category" in form.changed_data:
+            obj.category_confirmed = True
+        super().save_model(request, obj, form, change)
+
 
 class EventInline(admin.TabularInline):
     model = Event
