@@ -90,6 +90,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = config.kerma_home() / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static files are served by WhiteNoise from the package: no CDN, the hospital network is closed.
 WHITENOISE_USE_FINDERS = True
