@@ -34,7 +34,7 @@ SUBJECT_AGE: Code = ("121033", "DCM")
 SUBJECT_SEX: Code = ("121032", "DCM")
 PATIENT_HEIGHT: Code = ("8302-2", "LN")
 PATIENT_WEIGHT: Code = ("29463-7", "LN")
-SEX_CODES: dict[str, str] = {"F": "F", "M": "M", "O": "O", "U": "O"}
+SEX_CODES: dict[str, str] = {"F": "F", "M": "M", "O": "O", "U": "", "121102": "O"}
 
 # --- CT (TID 10011 to 10014) --------------------------------------------------------------
 CT_ACCUMULATED: Code = ("113811", "DCM")
