@@ -178,6 +178,12 @@ SCT_TO_SRT: dict[Code, Code] = {
     ("24028007", "SCT"): RIGHT,
     ("51440002", "SCT"): BILATERAL,
     ("123037004", "SCT"): ANATOMICAL_STRUCTURE,
+    ("66925006", "SCT"): ("C-127F9", "SRT"),  # copper
+    ("12503006", "SCT"): ("C-120F9", "SRT"),  # aluminium
+    ("71128006", "SCT"): ("C-150F9", "SRT"),  # molybdenum
+    ("59801003", "SCT"): ("C-167F9", "SRT"),  # rhodium
+    ("41967008", "SCT"): ("C-137F9", "SRT"),  # silver
+    ("26194003", "SCT"): ("C-164F9", "SRT"),  # tungsten
     ("89457008", "SCT"): ("C-10072", "SRT"),  # Radionuclide
     ("349358000", "SCT"): ("F-61FDB", "SRT"),  # Radiopharmaceutical agent
     ("410675002", "SCT"): ("G-C340", "SRT"),  # Route of administration
@@ -198,3 +204,19 @@ RADIONUCLIDE: Code = ("C-10072", "SRT")
 RADIOPHARMACEUTICAL_AGENT: Code = ("F-61FDB", "SRT")
 ROUTE_OF_ADMINISTRATION: Code = ("G-C340", "SRT")
 RADIOPHARMACEUTICAL_START: Code = ("123003", "DCM")
+
+# Radionuclides (CID 18 / CID 4020), by the short name shown to users.
+RADIONUCLIDE_NAMES: dict[Code, str] = {
+    ("C-163A8", "SRT"): "Tc-99m",
+    ("72454006", "SCT"): "Tc-99m",
+    ("C-111A1", "SRT"): "F-18",
+    ("77004003", "SCT"): "F-18",
+    ("C-114A4", "SRT"): "I-123",
+    ("21572004", "SCT"): "I-123",
+    ("C-114B1", "SRT"): "I-131",
+    ("1368003", "SCT"): "I-131",
+    ("C-138A9", "SRT"): "Tl-201",
+    ("60057003", "SCT"): "Tl-201",
+    ("C-131A3", "SRT"): "Ga-68",
+    ("35337001", "SCT"): "Ga-68",
+}

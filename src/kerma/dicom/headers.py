@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kerma.dicom import quirks
+from kerma.dicom import codes, quirks
 from kerma.dicom.common import (
     device_from_header,
     number,
@@ -182,7 +182,12 @@ def _nm_image(ds: RawDataset, report: DoseReport, modality: str) -> None:
         activity = number(item, "RadionuclideTotalDose")
         event.activity_mbq = to_canonical(activity, unit, Dimension.ACTIVITY) if activity else None
         nuclide = item.get("RadionuclideCodeSequence")
-        event.radionuclide = str(nuclide[0].get("CodeMeaning", "")) if nuclide else ""
+        if nuclide:
+            code = (str(nuclide[0].get("CodeValue", "")),
+                    str(nuclide[0].get("CodingSchemeDesignator", "")))
+            event.radionuclide = codes.RADIONUCLIDE_NAMES.get(code) or str(
+                nuclide[0].get("CodeMeaning", "")
+            ).replace("^", "")
         agent = item.get("RadiopharmaceuticalCodeSequence")
         event.radiopharmaceutical = text(item, "Radiopharmaceutical") or (
             str(agent[0].get("CodeMeaning", "")) if agent else ""

@@ -76,6 +76,11 @@ def _text(item: ContentItem | None) -> str:
     return str(item.value).strip()
 
 
+def _plain(meaning: str) -> str:
+    """Return a code meaning without the ^superscript^ marks of radionuclide names."""
+    return meaning.replace("^", "")
+
+
 def _code_value(item: ContentItem | None) -> Code | None:
     if item is None or item.value_type != "CODE":
         return None
@@ -404,6 +409,9 @@ def _projection_event(container: ContentItem, values: _Values) -> Event:
             event.protocol = _text(item)
         elif concept == c.TARGET_REGION:
             event.target_region = _text(item)
+            for child in item.children:
+                if child.concept == c.LATERALITY:
+                    event.laterality = c.LATERALITIES.get(_code_value(child), "")
         elif concept == c.ANATOMICAL_STRUCTURE:
             for child in item.children:
                 if child.concept == c.LATERALITY:
@@ -468,9 +476,10 @@ def _administration(container: ContentItem, values: _Values) -> Event:
         if concept == c.ADMINISTERED_ACTIVITY and event.activity_mbq is None:
             event.activity_mbq = values.num(item, Dimension.ACTIVITY)
         elif concept == c.RADIONUCLIDE and not event.radionuclide:
-            event.radionuclide = _text(item)
+            code = _code_value(item)
+            event.radionuclide = c.RADIONUCLIDE_NAMES.get(code) or _plain(_text(item))
         elif concept == c.RADIOPHARMACEUTICAL_AGENT and not event.radiopharmaceutical:
-            event.radiopharmaceutical = _text(item)
+            event.radiopharmaceutical = _plain(_text(item))
         elif concept == c.ROUTE_OF_ADMINISTRATION and not event.route:
             event.route = _text(item)
         elif concept == c.RADIOPHARMACEUTICAL_START and event.started is None:
