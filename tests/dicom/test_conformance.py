@@ -145,3 +145,9 @@ def test_projection_event_geometry():
     assert event.filter_thickness_mm == pytest.approx(0.6)
     assert event.pulse_width_ms == pytest.approx(4.2)
     assert event.exposure_mas == pytest.approx(9.586)
+
+
+@needs_shared
+def test_implausible_age_from_an_anonymised_birth_date_is_unknown():
+    report = read_dose_object(SHARED_RDSR / "siemens_axiom_artis.dcm")
+    assert report.patient.age_years is None

@@ -145,6 +145,8 @@ def patient_from_header(ds: RawDataset, study_date: date | None) -> PatientInfo:
     if patient.age_years is None and patient.birth_date and study_date:
         age = age_between(patient.birth_date, study_date)
         patient.age_years = age if age >= 0 else None
+    if patient.age_years is not None and not 0 <= patient.age_years <= quirks.MAX_AGE_YEARS:
+        patient.age_years = None
     weight = number(ds, "PatientWeight")
     if weight is not None and weight > 0:
         patient.weight_kg = weight

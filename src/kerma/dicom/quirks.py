@@ -51,6 +51,10 @@ def ucum(unit: str | None) -> str | None:
 # Clarity writes 0.0): it is unknown, not zero.
 ZERO_WEIGHT_IS_UNKNOWN = True
 
+# Ages beyond this come from birth dates blanked or shifted by anonymisation (seen: 162 years in
+# an anonymised Siemens AXIOM-Artis report): unknown, not a centenarian.
+MAX_AGE_YEARS = 125
+
 # Private tags that carry dose values some modalities put nowhere else, keyed by
 # (private creator, group, element offset) → (quantity, unit the value is in).
 # Philips (ELSCINT1) CT dose-info secondary capture: DLP of each exposure, in mGy·cm.

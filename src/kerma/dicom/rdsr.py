@@ -207,7 +207,8 @@ def _age_in_years(item: ContentItem) -> float | None:
     factor = _AGE_UNITS.get(item.unit or "")
     if factor is None or item.value is None:
         return None
-    return float(item.value) * factor
+    age = float(item.value) * factor
+    return age if 0 <= age <= quirks.MAX_AGE_YEARS else None
 
 
 # --- CT (TID 10011) ---------------------------------------------------------------------------
