@@ -23,7 +23,12 @@ DEFAULT_TEST_PATIENT_PATTERN = (
 
 def kerma_home() -> Path:
     """Return the data folder (created if missing)."""
-    home = Path(os.environ.get("KERMA_HOME") or Path.home() / ".kerma").expanduser()
+    return _home(os.environ.get("KERMA_HOME") or str(Path.home() / ".kerma"))
+
+
+@lru_cache(maxsize=8)
+def _home(value: str) -> Path:
+    home = Path(value).expanduser()
     home.mkdir(parents=True, exist_ok=True)
     return home
 

@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import os
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -69,6 +69,30 @@ def read_archived(relative_path: str) -> bytes:
     return gzip.decompress((config.kerma_home() / relative_path).read_bytes())
 
 
+# How often a device's "last report received" is written: not on every report of a busy import.
+_DEVICE_SEEN_EVERY = timedelta(seconds=30)
+
+
+_DEVICE_FIELDS = (
+    "observer_uid",
+    "manufacturer",
+    "model",
+    "serial_number",
+    "station_name",
+    "institution",
+    "department",
+    "location",
+)
+
+
+def _changed(device: Device) -> bool:
+    """True when ``device`` differs from its row (identity fields filled by this report)."""
+    loaded = getattr(device, "_loaded_values", None)
+    if loaded is None:
+        return True
+    return any(getattr(device, name) != value for name, value in loaded.items())
+
+
 def _same_names(identity: DeviceIdentity) -> Device | None:
     """Return the device already known under the same manufacturer, model, serial number and
     station name, when one side of the match has no device observer UID (image headers carry
@@ -94,6 +118,10 @@ def _device_for(report: DoseReport) -> Device:
     identity = report.device
     key = identity.key()
     device = Device.objects.filter(identity_key=key).first() or _same_names(identity)
+    if device is not None:
+        device._loaded_values = {  # noqa: SLF001 - remembered to skip needless saves
+            name: getattr(device, name) for name in _DEVICE_FIELDS + ("identity_key", "category")
+        }
     category = _CATEGORY_BY_MODALITY.get(report.modality) or quirks.guess_projection_category(
         identity.manufacturer, identity.model, report.modality
     )
@@ -106,21 +134,15 @@ def _device_for(report: DoseReport) -> Device:
     ):
         # A device first seen sending radiography is a fluoroscopy device once it sends runs.
         device.category = category
-    for field in (
-        "observer_uid",
-        "manufacturer",
-        "model",
-        "serial_number",
-        "station_name",
-        "institution",
-        "department",
-        "location",
-    ):
+    for field in _DEVICE_FIELDS:
         value = getattr(identity, field)
         if value and not getattr(device, field):
             setattr(device, field, value)
-    device.last_report_at = timezone.now()
-    device.save()
+    now = timezone.now()
+    stale = device.last_report_at is None or now - device.last_report_at > _DEVICE_SEEN_EVERY
+    if device.pk is None or stale or _changed(device):
+        device.last_report_at = now
+        device.save()
     return device
 
 
@@ -149,21 +171,55 @@ def _report_from_archive(row: Report) -> DoseReport | None:
     return report
 
 
-def _rebuild_exam(exam: Exam, newest: DoseReport, newest_row: Report) -> None:
-    """Recompute an exam's events and totals from all of its reports."""
-    rows = list(exam.reports.order_by("content_datetime", "received_at", "id"))
-    parsed: list[tuple[Report, DoseReport]] = []
-    for row in rows:
-        if row.pk == newest_row.pk:
-            parsed.append((row, newest))
-        else:
-            other = _report_from_archive(row)
-            if other is not None:
-                parsed.append((row, other))
-    reports = [p[1] for p in parsed]
+_EXAM_TOTALS = (
+    "dlp_total_mgycm",
+    "ctdivol_max_mgy",
+    "dap_total_gycm2",
+    "dap_fluoro_gycm2",
+    "dap_acquisition_gycm2",
+    "kar_total_mgy",
+    "fluoro_time_s",
+    "acquisition_time_s",
+    "agd_left_mgy",
+    "agd_right_mgy",
+    "activity_mbq",
+)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _reports_of(
+    exam: Exam, newest: DoseReport, newest_row: Report
+) -> list[tuple[Report, DoseReport]]:
+    """Return the exam's reports with their parsed content, oldest first by content date; the
+    report being stored comes last among reports of the same date."""
+    others = []
+    if exam.pk is not None:
+        others = list(exam.reports.exclude(pk=newest_row.pk).order_by("received_at", "id"))
+    parsed = [(row, report) for row in others if (report := _report_from_archive(row))]
+    parsed.append((newest_row, newest))
+    parsed.sort(key=lambda pair: pair[0].content_datetime or _EARLIEST)
+    return parsed
+
+
+def _rebuild_exam(exam: Exam, parsed: list[tuple[Report, DoseReport]], *, fresh: bool) -> None:
+    """Recompute an exam's events and totals from its reports and save them.
+
+    ``fresh``: the exam has no event rows yet (a new study), so there is nothing to delete.
+    """
+    reports = [report for _, report in parsed]
     events, totals, notes = combine_reports(reports)
+    exam.event_count = len(events)
+    for key in _EXAM_TOTALS:
+        value = totals.get(key)
+        setattr(exam, key, float(value) if value is not None else None)
+    exam.radionuclide = str(totals.get("radionuclide", ""))
+    exam.radiopharmaceutical = str(totals.get("radiopharmaceutical", ""))
+    warnings = [w for r in reports for w in r.warnings]
+    exam.notes = "\n".join(dict.fromkeys(notes + warnings))
+    exam.save()
     owner = {id(event): row for row, report in parsed for event in report.events}
-    Event.objects.filter(exam=exam).delete()
+    if not fresh:
+        Event.objects.filter(exam=exam).delete()
     Event.objects.bulk_create(
         [
             Event(
@@ -172,32 +228,12 @@ def _rebuild_exam(exam: Exam, newest: DoseReport, newest_row: Report) -> None:
                 started=_aware(event.started),
                 **{name: getattr(event, name) for name in EVENT_COLUMNS if name != "started"},
             )
-            for event in _unique_uids(events, exam.study_uid)
+            for event in _unique_uids(events)
         ]
     )
-    exam.event_count = len(events)
-    for key in (
-        "dlp_total_mgycm",
-        "ctdivol_max_mgy",
-        "dap_total_gycm2",
-        "dap_fluoro_gycm2",
-        "dap_acquisition_gycm2",
-        "kar_total_mgy",
-        "fluoro_time_s",
-        "acquisition_time_s",
-        "agd_left_mgy",
-        "agd_right_mgy",
-        "activity_mbq",
-    ):
-        value = totals.get(key)
-        setattr(exam, key, float(value) if value is not None else None)
-    exam.radionuclide = str(totals.get("radionuclide", ""))
-    exam.radiopharmaceutical = str(totals.get("radiopharmaceutical", ""))
-    warnings = [w for r in reports for w in r.warnings]
-    exam.notes = "\n".join(dict.fromkeys(notes + warnings))
 
 
-def _unique_uids(events: list, study_uid: str) -> list:
+def _unique_uids(events: list) -> list:
     """Give events without an Irradiation Event UID a stable key within the exam."""
     seen: set[str] = set()
     for index, event in enumerate(events):
@@ -234,9 +270,10 @@ def store_report(report: DoseReport, data: bytes, original_name: str = "") -> st
             return DUPLICATE
         archive_path = archive_report(data, report, digest)
         device = _device_for(report)
-        exam, _ = Exam.objects.get_or_create(
-            study_uid=report.study_uid, defaults={"modality": report.modality, "device": device}
-        )
+        exam = Exam.objects.filter(study_uid=report.study_uid).first()
+        fresh = exam is None
+        if exam is None:
+            exam = Exam(study_uid=report.study_uid)
         previous_exam_id = existing.exam_id if existing is not None else None
         exam.device = device
         exam.modality = report.modality
@@ -247,7 +284,6 @@ def store_report(report: DoseReport, data: bytes, original_name: str = "") -> st
         _apply_patient(exam, report)
         row = existing or Report(sop_instance_uid=report.sop_instance_uid)
         row.sop_class_uid = report.sop_class_uid
-        row.exam = exam
         row.source = report.source
         row.modality = report.modality
         row.content_datetime = _aware(report.content_datetime)
@@ -256,25 +292,27 @@ def store_report(report: DoseReport, data: bytes, original_name: str = "") -> st
         row.original_name = original_name
         row.event_count = len(report.events)
         row.warnings = "\n".join(report.warnings)
-        exam.save()
+        parsed = _reports_of(exam, report, row)
+        if fresh:
+            exam.save()
+        row.exam = exam
         row.save()
-        _rebuild_exam(exam, report, row)
+        _rebuild_exam(exam, parsed, fresh=fresh)
         _remember(digest, report)
-        exam.save()
         if previous_exam_id is not None and previous_exam_id != exam.pk:
             _rebuild_or_delete(previous_exam_id)
     return REPLACED if existing is not None else IMPORTED
 
 
 def _rebuild_or_delete(exam_id: int) -> None:
+    """Rebuild an exam that lost a report to another study, or delete it if it has none left."""
     exam = Exam.objects.filter(pk=exam_id).first()
     if exam is None:
         return
-    rows = list(exam.reports.all())
+    rows = list(exam.reports.order_by("received_at", "id"))
     if not rows:
         exam.delete()
         return
     newest = _report_from_archive(rows[-1])
     if newest is not None:
-        _rebuild_exam(exam, newest, rows[-1])
-        exam.save()
+        _rebuild_exam(exam, _reports_of(exam, newest, rows[-1]), fresh=False)
