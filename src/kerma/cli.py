@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -143,13 +144,39 @@ def exams(
 
 
 _EVENT_COLUMNS = {
-    "ct": ["protocol", "acquisition_type", "ctdivol_mgy", "dlp_mgycm", "phantom_cm", "kvp_kv",
-           "exposure_mas", "pitch", "scan_length_mm", "ssde_mgy"],
-    "projection": ["event_type", "protocol", "dap_gycm2", "kar_mgy", "primary_angle_deg",
-                   "secondary_angle_deg", "source_detector_mm", "source_isocentre_mm",
-                   "table_longitudinal_mm", "table_lateral_mm", "table_height_mm",
-                   "field_area_cm2", "kvp_kv", "tube_current_ma", "pulse_width_ms",
-                   "filter_material", "filter_thickness_mm", "frames", "agd_mgy"],
+    "ct": [
+        "protocol",
+        "acquisition_type",
+        "ctdivol_mgy",
+        "dlp_mgycm",
+        "phantom_cm",
+        "kvp_kv",
+        "exposure_mas",
+        "pitch",
+        "scan_length_mm",
+        "ssde_mgy",
+    ],
+    "projection": [
+        "event_type",
+        "protocol",
+        "dap_gycm2",
+        "kar_mgy",
+        "primary_angle_deg",
+        "secondary_angle_deg",
+        "source_detector_mm",
+        "source_isocentre_mm",
+        "table_longitudinal_mm",
+        "table_lateral_mm",
+        "table_height_mm",
+        "field_area_cm2",
+        "kvp_kv",
+        "tube_current_ma",
+        "pulse_width_ms",
+        "filter_material",
+        "filter_thickness_mm",
+        "frames",
+        "agd_mgy",
+    ],
     "nm": ["radionuclide", "radiopharmaceutical", "activity_mbq", "started", "route"],
 }
 
@@ -157,15 +184,27 @@ _EVENT_COLUMNS = {
 def _print_exam_table(rows: list[dict], *, with_events: bool) -> None:
     output = Console()
     table = Table(title=f"{len(rows)} exams")
-    for column in ("study_date", "modality", "device", "procedure", "events", "age", "sex",
-                   "main dose"):
+    for column in (
+        "study_date",
+        "modality",
+        "device",
+        "procedure",
+        "events",
+        "age",
+        "sex",
+        "main dose",
+    ):
         table.add_column(column)
     for row in rows:
         table.add_row(
-            str(row["study_date"] or ""), row["modality"], row["device"]["label"],
-            (row["procedure"] or "")[:40], str(row["events"]),
+            str(row["study_date"] or ""),
+            row["modality"],
+            row["device"]["label"],
+            (row["procedure"] or "")[:40],
+            str(row["events"]),
             "" if row["patient"]["age_years"] is None else f"{row['patient']['age_years']:.0f}",
-            row["patient"]["sex"] or "", row["main_dose"],
+            row["patient"]["sex"] or "",
+            row["main_dose"],
         )
     output.print(table)
     if not with_events:
@@ -272,33 +311,50 @@ def demo(
     from kerma.ingest.pipeline import import_paths
     from kerma.web.dose.models import Exam
 
-    out_dir = config.kerma_home() / "demo-input" / f"seed{seed}-days{days}-scale{scale:g}"
-    marker = out_dir / ".complete"
-    start = datetime.now().date() - timedelta(days=days)
-    if not marker.exists():
+    marker = config.kerma_home() / "demo.json"
+    wanted = {"seed": seed, "days": days, "scale": scale}
+    done = json.loads(marker.read_text()) if marker.exists() else {}
+    if {k: done.get(k) for k in wanted} == wanted and Exam.objects.exists():
+        console.print(f"Demo data already imported on {done.get('imported_on')}; reusing it.")
+        summary = None
+    else:
+        out_dir = config.kerma_home() / "demo-input"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        start = datetime.now().date() - timedelta(days=days)
         with _progress() as progress:
-            task = progress.add_task("Generating demo DICOM", total=None)
+            task = progress.add_task("Generating demo DICOM files", total=None)
             generate_demo(
                 out_dir,
                 start=start,
                 days=days,
                 seed=seed,
                 scale=scale,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=lambda n, total: progress.update(task, completed=n, total=total),
             )
-        marker.write_text("ok\n")
-    from kerma.ingest.pipeline import count_sources
+        from kerma.ingest.pipeline import count_sources
 
-    total = count_sources([out_dir])
-    with _progress() as progress:
-        task = progress.add_task("Importing demo data", total=total)
-        summary = import_paths([out_dir], progress=lambda _label: progress.advance(task))
+        with _progress() as progress:
+            task = progress.add_task("Importing demo data", total=count_sources([out_dir]))
+            summary = import_paths([out_dir], progress=lambda _label: progress.advance(task))
+        # Every imported file is kept, compressed, in the archive: the generated copies go.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        marker.write_text(
+            json.dumps(
+                {
+                    **wanted,
+                    "imported_on": datetime.now().isoformat(timespec="seconds"),
+                    **summary.as_dict(),
+                    "quarantined": len(summary.quarantined),
+                }
+            )
+        )
     username, password = demo_login()
-    console.print(
-        f"Demo unit ready: {Exam.objects.count()} exams "
-        f"({summary.imported} imported, {summary.duplicates} already there, "
-        f"{len(summary.quarantined)} quarantined) in {config.kerma_home()}"
-    )
+    if summary is not None:
+        console.print(
+            f"Imported {summary.imported} dose objects ({summary.duplicates} already there, "
+            f"{len(summary.quarantined)} quarantined)."
+        )
+    console.print(f"Demo unit ready: {Exam.objects.count()} exams in {config.kerma_home()}")
     console.print(f"Demo login: [bold]{username}[/] / [bold]{password}[/]")
     if serve_app:
         _serve(host, port, 8)

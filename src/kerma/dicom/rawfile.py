@@ -48,8 +48,9 @@ SQ_TAGS = frozenset(
 )
 
 _unpack_tag = struct.Struct("<HH").unpack_from
-_unpack_u16 = struct.Struct("<H").unpack_from
 _unpack_u32 = struct.Struct("<I").unpack_from
+_unpack_implicit = struct.Struct("<HHI").unpack_from
+_unpack_explicit = struct.Struct("<HH2sH").unpack_from
 STRIP = b" \x00"
 
 RawItem = dict[int, Any]
@@ -62,27 +63,32 @@ class RawParseError(ValueError):
 
 def read_sequence(buf: bytes, pos: int, length: int, implicit: bool) -> tuple[list[RawItem], int]:
     """Read the items of a sequence value starting at ``pos``; return them and the end offset."""
+    try:
+        return _read_sequence(buf, pos, length, implicit)
+    except struct.error as exc:
+        raise RawParseError(f"truncated data: {exc}") from exc
+
+
+def _read_sequence(buf: bytes, pos: int, length: int, implicit: bool) -> tuple[list[RawItem], int]:
     items: list[RawItem] = []
     size = len(buf)
     end = size if length == UNDEFINED else pos + length
     if end > size:
         raise RawParseError(f"sequence at byte {pos} runs past the end of the data")
     while pos < end:
-        if pos + 8 > size:
-            raise RawParseError(f"truncated sequence item header at byte {pos}")
-        group, elem = _unpack_tag(buf, pos)
-        item_length = _unpack_u32(buf, pos + 4)[0]
-        pos += 8
+        group, elem, item_length = _unpack_implicit(buf, pos)
         if group != 0xFFFE:
             raise RawParseError(
-                f"expected an item tag at byte {pos - 8}, found ({group:04X},{elem:04X})"
+                f"expected an item tag at byte {pos}, found ({group:04X},{elem:04X})"
             )
-        if elem == 0xE0DD:  # sequence delimitation
+        pos += 8
+        if elem == 0xE000:
+            item, pos = _read_item(buf, pos, item_length, implicit, None)
+            items.append(item)
+        elif elem == 0xE0DD:  # sequence delimitation
             return items, pos
-        if elem != 0xE000:
+        else:
             raise RawParseError(f"unexpected delimiter (FFFE,{elem:04X}) at byte {pos - 8}")
-        item, pos = read_item(buf, pos, item_length, implicit)
-        items.append(item)
     if length == UNDEFINED:
         raise RawParseError("sequence of undefined length has no delimiter")
     return items, pos
@@ -96,15 +102,33 @@ def read_item(
     ``length`` is the item length (UNDEFINED: up to its delimiter); reading stops before the
     first tag ≥ ``stop_at`` when given.
     """
+    try:
+        return _read_item(buf, pos, length, implicit, stop_at)
+    except struct.error as exc:
+        raise RawParseError(f"truncated data: {exc}") from exc
+
+
+def _read_item(
+    buf: bytes, pos: int, length: int, implicit: bool, stop_at: int | None
+) -> tuple[RawItem, int]:
+    # The hot loop of every import: one struct call per element header, no helper calls.
     item: RawItem = {}
     size = len(buf)
     end = size if length == UNDEFINED else pos + length
     if end > size:
         raise RawParseError(f"item at byte {pos} runs past the end of the data")
+    long_vrs = _LONG_VRS
     while pos < end:
-        if pos + 8 > size:
-            raise RawParseError(f"truncated element header at byte {pos}")
-        group, elem = _unpack_tag(buf, pos)
+        if implicit:
+            group, elem, value_length = _unpack_implicit(buf, pos)
+            vr = b""
+            header = 8
+        else:
+            group, elem, vr, value_length = _unpack_explicit(buf, pos)
+            header = 8
+            if vr in long_vrs:
+                value_length = _unpack_u32(buf, pos + 8)[0]
+                header = 12
         if group == 0xFFFE:
             if elem == 0xE00D:  # item delimitation
                 return item, pos + 8
@@ -112,38 +136,26 @@ def read_item(
         tag = (group << 16) | elem
         if stop_at is not None and tag >= stop_at:
             return item, pos
-        if implicit:
-            vr = b""
-            value_length = _unpack_u32(buf, pos + 4)[0]
-            pos += 8
-        else:
-            vr = buf[pos + 4 : pos + 6]
-            if vr in _LONG_VRS:
-                if pos + 12 > size:
-                    raise RawParseError(f"truncated element header at byte {pos}")
-                value_length = _unpack_u32(buf, pos + 8)[0]
-                pos += 12
-            else:
-                value_length = _unpack_u16(buf, pos + 6)[0]
-                pos += 8
-        if (
-            vr == b"SQ"
-            or value_length == UNDEFINED
-            or ((implicit or vr == b"UN") and tag in SQ_TAGS)
+        if implicit and value_length == UNDEFINED:
+            vr = b"SQ"
+        pos += header
+        if vr == b"SQ" or value_length == UNDEFINED or (
+            (implicit or vr == b"UN") and tag in SQ_TAGS
         ):
             nested_implicit = implicit
             if vr == b"UN":
                 # The standard encodes an undefined-length UN as an implicit VR sequence; some
                 # modalities (Hologic) keep explicit VR inside: look at the first element.
                 nested_implicit = not _looks_explicit(buf, pos)
-            item[tag], pos = read_sequence(buf, pos, value_length, nested_implicit)
+            item[tag], pos = _read_sequence(buf, pos, value_length, nested_implicit)
         else:
-            if pos + value_length > size:
+            next_pos = pos + value_length
+            if next_pos > size:
                 raise RawParseError(
                     f"element ({group:04X},{elem:04X}) at byte {pos} runs past the end of the data"
                 )
-            item[tag] = buf[pos : pos + value_length]
-            pos += value_length
+            item[tag] = buf[pos:next_pos]
+            pos = next_pos
     if length == UNDEFINED and stop_at is None:
         raise RawParseError("item of undefined length has no delimiter")
     return item, end

@@ -1,10 +1,18 @@
 """The one way in: every source (files, folders, zip archives, the DICOM node, the demo) goes
-through :func:`import_bytes`, which reads, stores or quarantines one object."""
+through :func:`import_bytes` (or its two halves, :func:`parse_source` and :func:`store_parsed`),
+which reads, stores or quarantines one object.
+
+Reading is pure and runs in worker processes for large imports; storing stays in the calling
+process, one transaction per report, in the order the sources were given.
+"""
 
 from __future__ import annotations
 
-import zipfile
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +21,23 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError
 from kerma.ingest.quarantine import quarantine
+from kerma.ingest.sources import Parsed, Source, count_sources, iter_sources, parse_source
 from kerma.ingest.store import DUPLICATE, IMPORTED, REPLACED, store_report
 from kerma.web.dose.models import QuarantinedFile
+
+__all__ = [
+    "ImportSummary",
+    "Source",
+    "count_sources",
+    "import_bytes",
+    "import_paths",
+    "iter_sources",
+    "parse_source",
+    "store_parsed",
+]
+
+# Below this many objects, starting worker processes costs more than it saves.
+PARALLEL_FROM = 64
 
 
 @dataclass
@@ -36,67 +59,19 @@ class ImportSummary:
         }
 
 
-@dataclass(frozen=True)
-class Source:
-    """One input object: where it came from and how to get its bytes."""
-
-    label: str
-    read: Callable[[], bytes]
-
-
-def _zip_sources(path: Path) -> Iterator[Source]:
-    with zipfile.ZipFile(path) as archive:
-        names = [info.filename for info in archive.infolist() if not info.is_dir()]
-    for name in names:
-
-        def read(name: str = name) -> bytes:
-            with zipfile.ZipFile(path) as archive:
-                return archive.read(name)
-
-        yield Source(f"{path}!{name}", read)
-
-
-def iter_sources(paths: Iterable[str | Path]) -> Iterator[Source]:
-    """Yield every object under ``paths``: files, folders (recursively) and zip archives."""
-    for raw in paths:
-        path = Path(raw)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.suffix.lower() == ".zip" and zipfile.is_zipfile(file):
-                yield from _zip_sources(file)
-            else:
-                yield Source(str(file), file.read_bytes)
-
-
-def count_sources(paths: Iterable[str | Path]) -> int:
-    """Return how many objects :func:`iter_sources` will yield (for a progress bar)."""
-    total = 0
-    for raw in paths:
-        path = Path(raw)
-        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-        for file in files:
-            if file.suffix.lower() == ".zip" and zipfile.is_zipfile(file):
-                with zipfile.ZipFile(file) as archive:
-                    total += sum(1 for info in archive.infolist() if not info.is_dir())
-            else:
-                total += 1
-    return total
-
-
-def _keep_aside(data: bytes, label: str, reason: str, summary: ImportSummary) -> None:
-    kept_at = quarantine(data, label, reason)
+def _keep_aside(data: bytes | None, label: str, reason: str, summary: ImportSummary) -> None:
+    kept_at = quarantine(data, label, reason) if data is not None else ""
     QuarantinedFile.objects.create(original_path=label, kept_at=kept_at, reason=reason)
     summary.quarantined.append({"path": label, "reason": reason})
 
 
-def import_bytes(data: bytes, label: str, summary: ImportSummary) -> str:
-    """Read and store one object; return its outcome ("imported", "replaced", "duplicate" or
-    "quarantined"), counted in ``summary``. Never raises for bad input; a database that cannot
-    be reached raises, since nothing could be stored."""
-    try:
-        report = read_dose_object(data)
-    except DoseObjectError as exc:
-        _keep_aside(data, label, str(exc), summary)
+def store_parsed(parsed: Parsed, label: str, summary: ImportSummary) -> str:
+    """Store what :func:`parse_source` gave, or quarantine it; return the outcome ("imported",
+    "replaced", "duplicate" or "quarantined"), counted in ``summary``. A database that cannot
+    be reached raises: nothing could be stored."""
+    data, report, reason = parsed
+    if report is None or data is None:
+        _keep_aside(data, label, reason or "unreadable", summary)
         return "quarantined"
     try:
         outcome = store_report(report, data, original_name=label)
@@ -114,18 +89,59 @@ def import_bytes(data: bytes, label: str, summary: ImportSummary) -> str:
     return outcome
 
 
+def import_bytes(data: bytes, label: str, summary: ImportSummary) -> str:
+    """Read and store one object given as bytes; return its outcome (see store_parsed)."""
+    try:
+        parsed: Parsed = (data, read_dose_object(data), None)
+    except DoseObjectError as exc:
+        parsed = (data, None, str(exc))
+    return store_parsed(parsed, label, summary)
+
+
+def _parsed_in_order(sources: Iterable[Source], workers: int) -> Iterator[tuple[Source, Parsed]]:
+    """Yield each source with what parsing it gave, in order, parsing ahead in ``workers``
+    processes; at most a few objects per worker are held in memory at once."""
+    context = multiprocessing.get_context("spawn")
+    in_flight: deque[tuple[Source, Future[Parsed]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for source in sources:
+            in_flight.append((source, pool.submit(parse_source, source)))
+            if len(in_flight) >= 4 * workers:
+                done, future = in_flight.popleft()
+                yield done, future.result()
+        while in_flight:
+            done, future = in_flight.popleft()
+            yield done, future.result()
+
+
+def default_workers() -> int:
+    """Return how many processes parse in parallel: ``KERMA_IMPORT_WORKERS`` or the CPUs."""
+    configured = os.environ.get("KERMA_IMPORT_WORKERS")
+    if configured and configured.isdigit():
+        return max(1, int(configured))
+    return max(1, os.cpu_count() or 1)
+
+
 def import_paths(
-    paths: Iterable[str | Path], progress: Callable[[str], None] | None = None
+    paths: Iterable[str | Path],
+    progress: Callable[[str], None] | None = None,
+    *,
+    workers: int | None = None,
 ) -> ImportSummary:
-    """Import every object under ``paths``; call ``progress(label)`` after each one."""
+    """Import every object under ``paths``; call ``progress(label)`` after each one.
+
+    Large imports parse in ``workers`` processes (default: :func:`default_workers`) while this
+    process stores, in the order of the sources.
+    """
     summary = ImportSummary()
-    for source in iter_sources(paths):
-        try:
-            data = source.read()
-        except (OSError, zipfile.BadZipFile) as exc:
-            summary.quarantined.append({"path": source.label, "reason": f"unreadable: {exc}"})
-        else:
-            import_bytes(data, source.label, summary)
+    sources = list(iter_sources(paths))
+    workers = default_workers() if workers is None else workers
+    if workers > 1 and len(sources) >= PARALLEL_FROM:
+        results: Iterable[tuple[Source, Parsed]] = _parsed_in_order(sources, workers)
+    else:
+        results = ((source, parse_source(source)) for source in sources)
+    for source, parsed in results:
+        store_parsed(parsed, source.label, summary)
         if progress is not None:
             progress(source.label)
     return summary
