@@ -38,3 +38,14 @@ def test_parallel_import_stores_what_a_sequential_one_does(kerma_home, demo_file
     assert parallel.as_dict() == sequential.as_dict()
     assert _state() == expected
     assert sequential.imported > 0 and not sequential.quarantined
+
+
+def test_pet_ct_study_is_one_pt_exam_on_a_pet_device(kerma_home, demo_files):
+    from kerma.web.dose.models import Device
+
+    import_paths([demo_files / "pet_ct"], workers=1)
+    assert set(Exam.objects.values_list("modality", flat=True)) == {"PT"}
+    pet_ct = Device.objects.get()
+    assert pet_ct.category == "pet"
+    exam = Exam.objects.first()
+    assert exam.activity_mbq is not None and exam.ctdivol_max_mgy is not None

@@ -39,6 +39,18 @@ def _event_columns() -> list[str]:
 EVENT_COLUMNS = _event_columns()
 
 _CATEGORY_BY_MODALITY = {"CT": "ct", "NM": "nuclear_medicine", "PT": "pet"}
+# When one device sends several kinds of object, the more specific category wins.
+_CATEGORY_RANK = {
+    "radiography": 1,
+    "radiography_mobile": 1,
+    "ct": 1,
+    "fluoroscopy": 2,
+    "mobile_carm": 2,
+    "pet": 3,
+    "nuclear_medicine": 3,
+}
+# The modality an exam is listed under when its study holds several (a PET/CT study: PT).
+_MODALITY_RANK = {"DX": 1, "CT": 2, "MG": 3, "RF": 4, "XA": 4, "NM": 5, "PT": 5}
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -127,12 +139,11 @@ def _device_for(report: DoseReport) -> Device:
     )
     if device is None:
         device = Device(identity_key=key, category=category)
-    elif (
-        not device.category_confirmed
-        and device.category != category
-        and report.modality in ("RF", "XA")
+    elif not device.category_confirmed and (
+        _CATEGORY_RANK.get(category, 0) > _CATEGORY_RANK.get(device.category, 0)
     ):
-        # A device first seen sending radiography is a fluoroscopy device once it sends runs.
+        # A device first seen sending radiography is a fluoroscopy device once it sends runs;
+        # a scanner that sends PET images is a PET/CT.
         device.category = category
     for field in _DEVICE_FIELDS:
         value = getattr(identity, field)
@@ -275,8 +286,9 @@ def store_report(report: DoseReport, data: bytes, original_name: str = "") -> st
         if exam is None:
             exam = Exam(study_uid=report.study_uid)
         previous_exam_id = existing.exam_id if existing is not None else None
-        exam.device = device
-        exam.modality = report.modality
+        if fresh or _MODALITY_RANK.get(report.modality, 0) >= _MODALITY_RANK.get(exam.modality, 0):
+            exam.device = device
+            exam.modality = report.modality
         exam.accession_number = report.accession_number or exam.accession_number
         exam.study_date = report.study_date or exam.study_date
         exam.study_time = report.study_time or exam.study_time
