@@ -14,10 +14,10 @@ from typing import Any
 MODALITIES = ("CT", "DX", "MG", "RF", "XA", "NM", "PT")
 
 # The totals an exam carries, in the units their names end with; a key is present only where the
-# quantity applies and is known.
-TOTAL_KEYS = (
+# quantity applies and is known. Summed totals add up over the reports of a study; the largest
+# CTDIvol is a maximum; the names of radionuclides and radiopharmaceuticals are text.
+SUMMED_TOTAL_KEYS = (
     "dlp_total_mgycm",
-    "ctdivol_max_mgy",
     "dap_total_gycm2",
     "dap_fluoro_gycm2",
     "dap_acquisition_gycm2",
@@ -27,8 +27,14 @@ TOTAL_KEYS = (
     "agd_left_mgy",
     "agd_right_mgy",
     "activity_mbq",
-    "radionuclide",
-    "radiopharmaceutical",
+)
+NUMERIC_TOTAL_KEYS = ("ctdivol_max_mgy", *SUMMED_TOTAL_KEYS)
+TEXT_TOTAL_KEYS = ("radionuclide", "radiopharmaceutical")
+TOTAL_KEYS = (
+    "dlp_total_mgycm",
+    "ctdivol_max_mgy",
+    *SUMMED_TOTAL_KEYS[1:],
+    *TEXT_TOTAL_KEYS,
 )
 
 

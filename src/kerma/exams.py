@@ -10,20 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from kerma.dose import DoseReport, Event
-
-_SUMMED_KEYS = (
-    "dlp_total_mgycm",
-    "dap_total_gycm2",
-    "dap_fluoro_gycm2",
-    "dap_acquisition_gycm2",
-    "kar_total_mgy",
-    "fluoro_time_s",
-    "acquisition_time_s",
-    "agd_left_mgy",
-    "agd_right_mgy",
-    "activity_mbq",
-)
+from kerma.dose import SUMMED_TOTAL_KEYS, DoseReport, Event
 
 
 def _sum(values: Iterable[float | None]) -> float | None:
@@ -116,7 +103,7 @@ def combine_reports(
     totals: dict[str, float | str] = {}
     for i in kept:
         for key, value in reports[i].totals.items():
-            if key in _SUMMED_KEYS:
+            if key in SUMMED_TOTAL_KEYS:
                 totals[key] = float(totals.get(key, 0.0)) + float(value)
             elif key == "ctdivol_max_mgy":
                 totals[key] = max(float(totals.get(key, 0.0)), float(value))

@@ -156,3 +156,20 @@ def patient_from_header(ds: RawDataset, study_date: date | None) -> PatientInfo:
     if size is not None and size > 0:
         patient.height_m = size
     return patient
+
+
+def report_from_header(ds: RawDataset, source: str, modality: str) -> DoseReport:
+    """Return a report holding what the header says of the object, study, device and patient;
+    the readers add the events and totals."""
+    report = DoseReport(
+        sop_instance_uid=text(ds, "SOPInstanceUID"),
+        sop_class_uid=text(ds, "SOPClassUID"),
+        source=source,
+        modality=modality,
+        study_uid="",
+    )
+    study_fields(ds, report)
+    report.device = device_from_header(ds)
+    report.patient = patient_from_header(ds, report.study_date)
+    report.procedure = procedure_from_header(ds)
+    return report

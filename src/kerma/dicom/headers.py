@@ -12,12 +12,9 @@ from collections.abc import Callable
 
 from kerma.dicom import codes, quirks
 from kerma.dicom.common import (
-    device_from_header,
     number,
     parse_datetime,
-    patient_from_header,
-    procedure_from_header,
-    study_fields,
+    report_from_header,
     text,
 )
 from kerma.dicom.rawfile import RawDataset
@@ -47,17 +44,7 @@ def read_image_header(ds: RawDataset) -> DoseReport:
         raise DoseObjectError(
             f"modality {text(ds, 'Modality') or '(none)'!r} carries no dose Kerma reads"
         )
-    report = DoseReport(
-        sop_instance_uid=text(ds, "SOPInstanceUID"),
-        sop_class_uid=text(ds, "SOPClassUID"),
-        source="image",
-        modality=modality,
-        study_uid="",
-    )
-    study_fields(ds, report)
-    report.device = device_from_header(ds)
-    report.patient = patient_from_header(ds, report.study_date)
-    report.procedure = procedure_from_header(ds)
+    report = report_from_header(ds, "image", modality)
     if modality == "CT":
         _ct_image(ds, report)
     elif modality in ("NM", "PT"):
@@ -183,8 +170,10 @@ def _nm_image(ds: RawDataset, report: DoseReport, modality: str) -> None:
         event.activity_mbq = to_canonical(activity, unit, Dimension.ACTIVITY) if activity else None
         nuclide = item.get("RadionuclideCodeSequence")
         if nuclide:
-            code = (str(nuclide[0].get("CodeValue", "")),
-                    str(nuclide[0].get("CodingSchemeDesignator", "")))
+            code = (
+                str(nuclide[0].get("CodeValue", "")),
+                str(nuclide[0].get("CodingSchemeDesignator", "")),
+            )
             event.radionuclide = codes.RADIONUCLIDE_NAMES.get(code) or str(
                 nuclide[0].get("CodeMeaning", "")
             ).replace("^", "")

@@ -139,8 +139,10 @@ def _read_item(
         if implicit and value_length == UNDEFINED:
             vr = b"SQ"
         pos += header
-        if vr == b"SQ" or value_length == UNDEFINED or (
-            (implicit or vr == b"UN") and tag in SQ_TAGS
+        if (
+            vr == b"SQ"
+            or value_length == UNDEFINED
+            or ((implicit or vr == b"UN") and tag in SQ_TAGS)
         ):
             nested_implicit = implicit
             if vr == b"UN":

@@ -14,11 +14,8 @@ from collections.abc import Iterable
 from kerma.dicom import codes as c
 from kerma.dicom import quirks
 from kerma.dicom.common import (
-    device_from_header,
     parse_datetime,
-    patient_from_header,
-    procedure_from_header,
-    study_fields,
+    report_from_header,
 )
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
@@ -114,12 +111,12 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
     _normalise_codes(items)
     values = _Values()
     if title == c.RADIOPHARMACEUTICAL_DOSE_REPORT:
-        report = _new_report(ds, "rrdsr", "NM")
+        report = report_from_header(ds, "rrdsr", "NM")
         _read_radiopharmaceutical(items, report, values)
     elif title == c.XRAY_DOSE_REPORT:
         procedure = _code_value(_find(items, c.PROCEDURE_REPORTED))
         is_ct = procedure == c.CT_PROCEDURE or _find(items, c.CT_ACCUMULATED) is not None
-        report = _new_report(ds, "rdsr", "CT" if is_ct else "DX")
+        report = report_from_header(ds, "rdsr", "CT" if is_ct else "DX")
         if is_ct:
             _read_ct(items, report, values)
         else:
@@ -132,21 +129,6 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
     _read_observer_context(items, report)
     _read_patient_context(items, report, values)
     report.warnings.extend(values.warnings)
-    return report
-
-
-def _new_report(ds: RawDataset, source: str, modality: str) -> DoseReport:
-    report = DoseReport(
-        sop_instance_uid=str(ds.get("SOPInstanceUID", "")),
-        sop_class_uid=str(ds.get("SOPClassUID", "")),
-        source=source,
-        modality=modality,
-        study_uid="",
-    )
-    study_fields(ds, report)
-    report.device = device_from_header(ds)
-    report.patient = patient_from_header(ds, report.study_date)
-    report.procedure = procedure_from_header(ds)
     return report
 
 

@@ -109,6 +109,7 @@ class ContentItem:
 
 # --- building items from raw elements -------------------------------------------------------
 
+
 def _code(raw: Any, text: Text) -> tuple[Code, str] | None:
     if not raw:
         return None

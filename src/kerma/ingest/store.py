@@ -21,7 +21,7 @@ from django.utils import timezone
 from kerma import config
 from kerma.dicom import quirks
 from kerma.dicom.reader import read_dose_object
-from kerma.dose import DeviceIdentity, DoseObjectError, DoseReport
+from kerma.dose import NUMERIC_TOTAL_KEYS, DeviceIdentity, DoseObjectError, DoseReport
 from kerma.exams import combine_reports
 from kerma.privacy import is_test_patient, pseudonymise
 from kerma.web.dose.models import Device, Event, Exam, Report
@@ -182,19 +182,6 @@ def _report_from_archive(row: Report) -> DoseReport | None:
     return report
 
 
-_EXAM_TOTALS = (
-    "dlp_total_mgycm",
-    "ctdivol_max_mgy",
-    "dap_total_gycm2",
-    "dap_fluoro_gycm2",
-    "dap_acquisition_gycm2",
-    "kar_total_mgy",
-    "fluoro_time_s",
-    "acquisition_time_s",
-    "agd_left_mgy",
-    "agd_right_mgy",
-    "activity_mbq",
-)
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -220,7 +207,7 @@ def _rebuild_exam(exam: Exam, parsed: list[tuple[Report, DoseReport]], *, fresh:
     reports = [report for _, report in parsed]
     events, totals, notes = combine_reports(reports)
     exam.event_count = len(events)
-    for key in _EXAM_TOTALS:
+    for key in NUMERIC_TOTAL_KEYS:
         value = totals.get(key)
         setattr(exam, key, float(value) if value is not None else None)
     exam.radionuclide = str(totals.get("radionuclide", ""))

@@ -69,8 +69,11 @@ def main_dose(exam: Exam) -> str:
     if exam.dlp_total_mgycm is not None:
         return f"{exam.dlp_total_mgycm:.1f} mGy·cm"
     if exam.agd_left_mgy is not None or exam.agd_right_mgy is not None:
-        sides = [f"{side} {value:.2f}" for side, value in
-                 (("L", exam.agd_left_mgy), ("R", exam.agd_right_mgy)) if value is not None]
+        sides = [
+            f"{side} {value:.2f}"
+            for side, value in (("L", exam.agd_left_mgy), ("R", exam.agd_right_mgy))
+            if value is not None
+        ]
         return f"AGD {' / '.join(sides)} mGy"
     if exam.dap_total_gycm2 is not None:
         return f"{exam.dap_total_gycm2:.4g} Gy·cm²"
