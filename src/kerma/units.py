@@ -130,8 +130,14 @@ def conversion_factor(unit: str | None, dimension: Dimension) -> float:
 
 
 def to_canonical(value: float, unit: str | None, dimension: Dimension) -> float:
-    """Return ``value`` expressed in ``unit`` converted to the canonical unit of ``dimension``."""
-    return value * conversion_factor(unit, dimension)
+    """Return ``value`` expressed in ``unit`` converted to the canonical unit of ``dimension``.
+
+    The result keeps 12 significant digits, far beyond any dose measurement, so that a decimal
+    value read in another unit comes back as written (1.5e-4 Gy·m² is 1.5 Gy·cm², not
+    1.4999999999999998).
+    """
+    converted = value * conversion_factor(unit, dimension)
+    return float(f"{converted:.12g}")
 
 
 def convert(value: float, unit_from: str, unit_to: str, dimension: Dimension) -> float:
