@@ -134,6 +134,9 @@ def test_serve_runs_a_production_server_behind_a_login(imported_home):
         assert status == 200 and "csrfmiddlewaretoken" in body
         status, _, _ = _get(f"http://127.0.0.1:{port}/healthz")
         assert status == 200
+        # Static files come from the package, served by the application itself (no CDN).
+        status, _, css = _get(f"http://127.0.0.1:{port}/static/kerma/kerma.css")
+        assert status == 200 and "{" in css
     finally:
         process.terminate()
         output = process.communicate(timeout=20)[0]
