@@ -268,26 +268,189 @@ def reprocess() -> None:
         Console().print(f"[yellow]{sop_uid}[/]: {reason}")
 
 
+DicomOption = Annotated[
+    bool, typer.Option("--dicom/--no-dicom", help="Run the DICOM node too (KERMA_DICOM_*)")
+]
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     threads: Annotated[int, typer.Option(help="Worker threads")] = 8,
+    dicom_node: DicomOption = True,
 ) -> None:
-    """Serve the web application with a production WSGI server (waitress)."""
+    """Serve the web application (waitress) and the DICOM node."""
     from kerma.web.bootstrap import setup
 
     setup()
-    _serve(host, port, threads)
+    _serve(host, port, threads, dicom_node)
 
 
-def _serve(host: str, port: int, threads: int) -> None:
+def _serve(host: str, port: int, threads: int, dicom_node: bool = True) -> None:
     from waitress import serve as waitress_serve
 
     from kerma.web.wsgi import application
 
+    node = worker = None
+    if dicom_node:
+        from kerma.ingest.worker import dicom_settings, start_node_service
+
+        settings = dicom_settings()
+        node, worker = start_node_service(**settings)
+        console.print(f"DICOM node [bold]{settings['aet']}[/] listening on port {settings['port']}")
     console.print(f"Kerma is served at [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="kerma")
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="kerma")
+    finally:
+        if node is not None and worker is not None:
+            node.stop()
+            worker.stop()
+
+
+dicom_app = typer.Typer(help="The DICOM node: receive, check peers, back-fill from a PACS.")
+app.add_typer(dicom_app, name="dicom")
+
+
+@dicom_app.command("listen")
+def dicom_listen(
+    port: Annotated[int | None, typer.Option(help="Port (KERMA_DICOM_PORT, 11112)")] = None,
+    aet: Annotated[str | None, typer.Option(help="AE title (KERMA_DICOM_AET, KERMA)")] = None,
+    host: Annotated[str | None, typer.Option(help="Address (KERMA_DICOM_HOST, 0.0.0.0)")] = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Calling AE allowed to send, AET or AET@ADDRESS (repeat; "
+            "KERMA_DICOM_ALLOW); none: anyone"
+        ),
+    ] = None,
+) -> None:
+    """Receive dose reports and images (C-STORE, C-ECHO), importing them as they arrive."""
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.dicom.node import AllowRule
+    from kerma.ingest.worker import dicom_settings, start_node_service
+
+    settings = dicom_settings()
+    settings.update({k: v for k, v in {"port": port, "aet": aet, "host": host}.items() if v})
+    if allow:
+        settings["allow"] = allow
+    try:
+        for rule in settings["allow"]:
+            AllowRule.parse(rule)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--allow") from None
+    console.print(
+        f"DICOM node [bold]{settings['aet']}[/] listening on {settings['host']}:"
+        f"{settings['port']}"
+        + (
+            f", accepting {', '.join(settings['allow'])}"
+            if settings["allow"]
+            else ", accepting any caller"
+        )
+    )
+    try:
+        start_node_service(**settings, block=True)
+    except OSError as exc:
+        console.print(f"[red]Cannot listen on port {settings['port']}: {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@dicom_app.command("echo")
+def dicom_echo(
+    peer: Annotated[str, typer.Argument(help="AET@HOST:PORT")],
+    aet: Annotated[str, typer.Option(help="Our calling AE title")] = "KERMA",
+) -> None:
+    """Check that a DICOM peer answers (C-ECHO)."""
+    from kerma.dicom.retrieve import echo, parse_peer
+
+    try:
+        target = parse_peer(peer)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="PEER") from None
+    if echo(target, calling_aet=aet):
+        Console().print(f"[green]{peer} answered the C-ECHO")
+        return
+    Console().print(f"[red]{peer} did not answer the C-ECHO")
+    raise typer.Exit(1)
+
+
+@dicom_app.command("log")
+def dicom_log(
+    limit: Annotated[int, typer.Option(help="How many associations, newest first")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+) -> None:
+    """List the associations the node received: who, when, objects, outcome, reason."""
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.web.node.models import Association
+
+    rows = [
+        {
+            "started_at": a.started_at.isoformat(timespec="seconds"),
+            "calling_aet": a.calling_aet,
+            "address": a.address,
+            "objects_received": a.objects_received,
+            "objects_refused": a.objects_refused,
+            "outcome": a.outcome,
+            "reason": a.reason,
+        }
+        for a in Association.objects.all()[:limit]
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="DICOM associations")
+    for column in ("started_at", "calling_aet", "address", "objects_received", "outcome", "reason"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            *(
+                str(row[c])
+                for c in (
+                    "started_at",
+                    "calling_aet",
+                    "address",
+                    "objects_received",
+                    "outcome",
+                    "reason",
+                )
+            )
+        )
+    Console().print(table)
+
+
+@dicom_app.command("status")
+def dicom_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON")] = False,
+) -> None:
+    """Show the DICOM node's status: listening, received today, inbox backlog, last error."""
+    from kerma.dicom.node import read_status
+
+    status = read_status()
+    if as_json:
+        typer.echo(json.dumps(status or {"running": False}, indent=2))
+        return
+    if status is None:
+        Console().print("No DICOM node has run with this KERMA_HOME.")
+        raise typer.Exit(1)
+    table = Table(title="DICOM node", show_header=False)
+    table.add_row("running", "yes" if status["running"] else "no")
+    table.add_row("AE title", f"{status['aet']} on port {status['port']}")
+    table.add_row("received today", str(status["received_today"]))
+    table.add_row("inbox backlog", str(status["backlog"]))
+    table.add_row(
+        "imported / duplicates / quarantined",
+        f"{status['imported']} / {status['duplicates']} / {status['quarantined']}",
+    )
+    table.add_row("database", "reachable" if status["database_ok"] else "UNREACHABLE")
+    table.add_row("last error", status["last_error"] or "none")
+    table.add_row("updated", status["updated_at"])
+    Console().print(table)
 
 
 @app.command()
@@ -302,6 +465,7 @@ def demo(
         float, typer.Option(help="Activity scale (1.0 ≈ a year of a real unit)")
     ] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed of the generator")] = 2026,
+    dicom_node: DicomOption = True,
 ) -> None:
     """Create a demo imaging unit: generate a year of exams as real DICOM, import, serve."""
     from kerma.web.bootstrap import demo_login, setup
@@ -357,7 +521,7 @@ def demo(
     console.print(f"Demo unit ready: {Exam.objects.count()} exams in {config.kerma_home()}")
     console.print(f"Demo login: [bold]{username}[/] / [bold]{password}[/]")
     if serve_app:
-        _serve(host, port, 8)
+        _serve(host, port, 8, dicom_node)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "kerma.web.dose",
+    "kerma.web.node",
 ]
 
 MIDDLEWARE = [

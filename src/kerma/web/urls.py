@@ -16,5 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    path("node/", include("kerma.web.node.urls")),
     path("", include("kerma.web.dose.urls")),
 ]
