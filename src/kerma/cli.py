@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 import sys
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -376,6 +377,94 @@ def dicom_echo(
         return
     Console().print(f"[red]{peer} did not answer the C-ECHO")
     raise typer.Exit(1)
+
+
+@dicom_app.command("retrieve")
+def dicom_retrieve(
+    source: Annotated[str, typer.Option("--from", help="The PACS, AET@HOST:PORT")],
+    since: Annotated[str, typer.Option(help="First study date, YYYY-MM-DD")],
+    until: Annotated[str | None, typer.Option(help="Last study date, YYYY-MM-DD")] = None,
+    modality: Annotated[list[str] | None, typer.Option(help="Only studies with it")] = None,
+    method: Annotated[str, typer.Option(help="get (default) or move (to --move-aet)")] = "get",
+    move_aet: Annotated[
+        str | None, typer.Option(help="C-MOVE destination: our node's AE title")
+    ] = None,
+    aet: Annotated[str, typer.Option(help="Our calling AE title")] = "KERMA",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Back-fill history from a PACS: the dose reports of each study (or the first image of
+    each series where a study has none). A second run fetches only what is new."""
+    from kerma.dicom.retrieve import RetrieveState, parse_peer, retrieve_history
+
+    try:
+        peer = parse_peer(source)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--from") from None
+    first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
+    if method not in ("get", "move"):
+        raise typer.BadParameter("choose get or move", param_hint="--method")
+    if method == "move" and not move_aet:
+        raise typer.BadParameter("C-MOVE needs --move-aet (the node's AE title)")
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.dicom.node import NodeState, inbox_dir
+    from kerma.ingest.inbox import Inbox
+    from kerma.ingest.worker import ImportWorker
+
+    # What arrives goes through the inbox and the importer, as from any modality: on disk
+    # first, then into the database.
+    inbox = Inbox(inbox_dir())
+    worker = ImportWorker(inbox, NodeState(), aet=aet, host="", port=0, keep_status=False)
+    worker.start()
+    state_file = config.kerma_home() / "retrieve" / f"{peer.aet}@{peer.host}_{peer.port}.json"
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"Retrieving from {peer}", total=None)
+            summary = retrieve_history(
+                peer,
+                since=first,
+                until=last,
+                modalities=[m.upper() for m in modality or []],
+                deliver=lambda data: inbox.put(data, origin=peer.aet),
+                state=RetrieveState(state_file),
+                calling_aet=aet,
+                method=method,  # type: ignore[arg-type]
+                move_destination=move_aet,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            import_task = progress.add_task("Importing", total=None)
+            while inbox.backlog():
+                progress.update(import_task, completed=worker.summary.imported)
+                time.sleep(0.2)
+    finally:
+        worker.stop()
+    result = {
+        "studies_found": summary.studies_found,
+        "studies_done": summary.studies_done,
+        "skipped_already_done": summary.skipped_already_done,
+        "series_selected": summary.series_selected,
+        "objects_received": summary.objects_received,
+        "imported": worker.summary.imported,
+        "replaced": worker.summary.replaced,
+        "duplicates": worker.summary.duplicates,
+        "quarantined": worker.summary.quarantined,
+        "failures": summary.failures,
+    }
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        table = Table(title=f"Retrieved from {peer}", show_header=False)
+        for key, value in result.items():
+            if key not in ("failures", "quarantined"):
+                table.add_row(key.replace("_", " "), str(value))
+        table.add_row("quarantined", str(len(worker.summary.quarantined)))
+        Console().print(table)
+        for failure in summary.failures:
+            Console().print(f"[yellow]failed[/] {failure}")
+    if summary.failures:
+        raise typer.Exit(1)
 
 
 @dicom_app.command("log")

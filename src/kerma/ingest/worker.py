@@ -48,7 +48,16 @@ def _parse(data: bytes) -> Parsed:
 class ImportWorker:
     """Drains the inbox into the database in a background thread."""
 
-    def __init__(self, inbox: Inbox, state: NodeState, *, aet: str, host: str, port: int) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        state: NodeState,
+        *,
+        aet: str,
+        host: str,
+        port: int,
+        keep_status: bool = True,
+    ) -> None:
         self.inbox = inbox
         self.state = state
         self.identity = {"aet": aet, "host": host, "port": port}
@@ -59,6 +68,7 @@ class ImportWorker:
         self._started_at = datetime.now().isoformat(timespec="seconds")
         self._last_status = 0.0
         self._status_lock = threading.Lock()
+        self.keep_status = keep_status  # False when not the node (a retrieve's own importer)
         self.listening = False
 
     def record_association(self, record: AssociationRecord) -> None:
@@ -143,6 +153,8 @@ class ImportWorker:
 
     def write_status(self, *, listening: bool | None = None) -> None:
         """Write the node's status file (atomically) for `kerma dicom status` and the web."""
+        if not self.keep_status:
+            return
         if listening is not None:
             self.listening = listening
         self._last_status = time.monotonic()
