@@ -116,8 +116,10 @@ def _get(url: str) -> tuple[int, str, str]:
 
 @needs_shared
 def test_serve_runs_a_production_server_behind_a_login(imported_home):
-    port = _free_port()
-    process = subprocess.Popen([*KERMA, "serve", "--port", str(port)], env=_env(imported_home),
+    port, dicom_port = _free_port(), _free_port()
+    env = {**_env(imported_home), "KERMA_DICOM_PORT": str(dicom_port),
+           "KERMA_DICOM_HOST": "127.0.0.1"}
+    process = subprocess.Popen([*KERMA, "serve", "--port", str(port)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -137,10 +139,13 @@ def test_serve_runs_a_production_server_behind_a_login(imported_home):
         # Static files come from the package, served by the application itself (no CDN).
         status, _, css = _get(f"http://127.0.0.1:{port}/static/kerma/kerma.css")
         assert status == 200 and "{" in css
+        # The DICOM node runs beside the web application.
+        echo = run_kerma(imported_home, "dicom", "echo", f"KERMA@127.0.0.1:{dicom_port}")
+        assert echo.returncode == 0, echo.stdout + echo.stderr
     finally:
         process.terminate()
         output = process.communicate(timeout=20)[0]
-    assert "waitress" in output.lower() or "Serving on" in output or "served at" in output
+    assert "served at" in output and "DICOM node KERMA listening" in output
 
 
 def test_demo_prepares_a_unit_then_reuses_it(tmp_path):

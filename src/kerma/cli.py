@@ -298,8 +298,17 @@ def _serve(host: str, port: int, threads: int, dicom_node: bool = True) -> None:
         from kerma.ingest.worker import dicom_settings, start_node_service
 
         settings = dicom_settings()
-        node, worker = start_node_service(**settings)
-        console.print(f"DICOM node [bold]{settings['aet']}[/] listening on port {settings['port']}")
+        try:
+            node, worker = start_node_service(**settings)
+        except OSError as exc:
+            # The web application is still worth serving; say plainly what is missing.
+            console.print(
+                f"[yellow]DICOM node not started (port {settings['port']}: {exc}); "
+                "set KERMA_DICOM_PORT or use --no-dicom[/]"
+            )
+        else:
+            aet, dicom_port = settings["aet"], settings["port"]
+            console.print(f"DICOM node [bold]{aet}[/] listening on port {dicom_port}")
     console.print(f"Kerma is served at [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
     try:
         waitress_serve(application, host=host, port=port, threads=threads, ident="kerma")

@@ -216,7 +216,11 @@ def start_node_service(
         on_association=worker.record_association,
     )
     worker.start()
-    node.start(block=False)
+    try:
+        node.start(block=False)
+    except OSError:
+        worker.stop()
+        raise
     worker.write_status(listening=True)
     if block:
         try:
