@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,13 @@ def expected_rows() -> dict[str, dict[str, str]]:
         return {}
     with path.open(newline="") as handle:
         return {row["file"]: row for row in csv.DictReader(handle)}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 needs_shared = pytest.mark.skipif(

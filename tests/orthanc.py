@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import free_port
+
 NOT_INSTALLED = "Orthanc not installed: run bash scripts/test, which installs it"
 _CANDIDATES = ("/usr/sbin/Orthanc", "/usr/bin/Orthanc", "/usr/local/bin/Orthanc")
 
@@ -41,12 +43,6 @@ def orthanc_binary() -> str | None:
         return found
     return next((path for path in _CANDIDATES if Path(path).is_file()), None)
 
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

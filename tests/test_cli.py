@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_RDSR, needs_shared
+from tests.conftest import SHARED_RDSR, free_port, needs_shared
 
 KERMA = [sys.executable, "-m", "kerma.cli"]
 
@@ -95,11 +94,6 @@ def test_exams_filters_events_and_csv(imported_home):
     assert bad.returncode != 0 and "not a date" in bad.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _get(url: str) -> tuple[int, str, str]:
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -116,7 +110,7 @@ def _get(url: str) -> tuple[int, str, str]:
 
 @needs_shared
 def test_serve_runs_a_production_server_behind_a_login(imported_home):
-    port, dicom_port = _free_port(), _free_port()
+    port, dicom_port = free_port(), free_port()
     env = {**_env(imported_home), "KERMA_DICOM_PORT": str(dicom_port),
            "KERMA_DICOM_HOST": "127.0.0.1"}
     process = subprocess.Popen([*KERMA, "serve", "--port", str(port)], env=env,

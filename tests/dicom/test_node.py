@@ -22,7 +22,7 @@ import pydicom
 import pytest
 from pydicom.uid import generate_uid
 from pynetdicom import AE
-from tests.conftest import SHARED_RDSR, shared_files
+from tests.conftest import SHARED_RDSR, free_port, shared_files
 
 from kerma.dicom import writer as w
 
@@ -36,11 +36,6 @@ DEVICE = w.Device("GE MEDICAL SYSTEMS", "Revolution CT", "SN-1", "CT1",
                   "1.2.826.0.1.3680043.10.7.1", "CH Test")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "KERMA_DATABASE_URL"}
@@ -53,7 +48,7 @@ class Node:
 
     def __init__(self, home: Path, *args: str) -> None:
         self.home = home
-        self.port = _free_port()
+        self.port = free_port()
         self.args = args
         self.process: subprocess.Popen | None = None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pydicom
 import pytest
 from pydicom.uid import generate_uid
 from pynetdicom import AE
+from tests.conftest import free_port
 
 from kerma.dicom import writer as w
 from kerma.dicom.node import OUT_OF_RESOURCES, NodeState, StorageNode
@@ -25,11 +25,6 @@ START = datetime(2026, 4, 1, 9, 0)
 DEVICE = w.Device("GE MEDICAL SYSTEMS", "Revolution CT", "SN-F", "CTF",
                   "1.2.826.0.1.3680043.10.5.1", "CH Test")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _report(folder: Path, i: int) -> Path:
@@ -52,7 +47,7 @@ def _store(port: int, path: Path) -> int:
 
 def test_an_object_that_cannot_be_written_is_not_acknowledged(tmp_path):
     inbox = Inbox(tmp_path / "inbox")
-    node = StorageNode(aet="KERMA", port=_free_port(), host="127.0.0.1", inbox=inbox)
+    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1", inbox=inbox)
     node.start()
     try:
         report = _report(tmp_path, 1)
@@ -70,7 +65,7 @@ def test_an_object_that_cannot_be_written_is_not_acknowledged(tmp_path):
 def test_while_the_database_is_down_senders_are_told_to_retry(tmp_path):
     inbox = Inbox(tmp_path / "inbox")
     state = NodeState(database_ok=False)
-    node = StorageNode(aet="KERMA", port=_free_port(), host="127.0.0.1", inbox=inbox,
+    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1", inbox=inbox,
                        state=state)
     node.start()
     try:
@@ -97,7 +92,7 @@ def test_a_real_database_outage_then_recovery(tmp_path):
     admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES.rsplit("/", 1)[0] + f"/{name}"
     env = {**os.environ, "KERMA_HOME": str(tmp_path / "home"), "KERMA_DATABASE_URL": url}
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "node.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "kerma.cli", "dicom", "listen", "--port", str(port), "--host",
