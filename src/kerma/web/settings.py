@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "kerma.web.dose",
     "kerma.web.node",
+    "kerma.web.nrd",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,921 @@
+"""``kerma nrd …`` and ``kerma reference …``: NRD evaluations, the yearly plan, exports, protocol
+mappings and reference sets, from the command line.
+
+Two Typer apps: :data:`nrd_app` (``kerma nrd``) and :data:`reference_app` (``kerma reference``),
+registered in :mod:`kerma.cli`. ``python -m kerma.nrd_cli nrd …`` runs them on their own.
+
+Data goes to standard output (tables, or JSON with ``--json``); messages and progress go to
+standard error. Commands that change something record who did it (``--by``, default
+``KERMA_USER`` or the login name) in the audit log. Exit codes: 0 done, 1 refused (a rule of
+the decision or of the audit trail), 2 bad input (unknown device, act, file, invalid values).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+nrd_app = typer.Typer(
+    help="NRD evaluations (decision 2019-DC-0667): evaluate, plan the year, export for IRSN, "
+    "map protocols to acts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+reference_app = typer.Typer(
+    help="Reference sets (NRD/VGD tables): list, import a physicist's values, choose the set.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Who does this (default: KERMA_USER or login name)")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _setup() -> None:
+    from kerma.web.bootstrap import setup
+
+    setup()
+
+
+def _actor(by: str | None) -> str:
+    if by:
+        return by
+    if os.environ.get("KERMA_USER"):
+        return os.environ["KERMA_USER"]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (containers)
+        return "cli"
+
+
+@contextmanager
+def _acting(by: str | None) -> Iterator[str]:
+    from kerma.web.nrd.audit import acting_as
+
+    name = _actor(by)
+    with acting_as(name):
+        yield name
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[red]{message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _device(device_id: int | None) -> Any:
+    from kerma.web.dose.models import Device
+
+    if device_id is None:
+        return None
+    device = Device.objects.select_related("nrd_settings").filter(pk=device_id).first()
+    if device is None:
+        raise _fail(f"no device with id {device_id} (see `kerma devices`)")
+    return device
+
+
+def _evaluation(evaluation_id: int) -> Any:
+    from kerma.web.nrd.models import Evaluation
+
+    evaluation = Evaluation.objects.select_related("device").filter(pk=evaluation_id).first()
+    if evaluation is None:
+        raise _fail(f"no evaluation with id {evaluation_id} (see `kerma nrd list`)")
+    return evaluation
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn the model layer's refusals into a message and exit code 1."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        raise _fail("refused: " + "; ".join(exc.messages), 1) from None
+    except PermissionDenied as exc:
+        raise _fail(f"refused: {exc}", 1) from None
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+STATUS_STYLE = {
+    "below_vgd": "green",
+    "between": "yellow",
+    "below_nrd": "green",
+    "above_nrd": "bold red",
+    "no_reference": "magenta",
+    "no_data": "dim",
+    "done": "green",
+    "due": "yellow",
+    "late": "bold red",
+    "not_required": "dim",
+}
+
+
+def _styled(status: str) -> str:
+    style = STATUS_STYLE.get(status, "")
+    return f"[{style}]{status}[/]" if style else status
+
+
+def _print_evaluation(data: dict[str, Any]) -> None:
+    out = Console()
+    device = data["device"]
+    who = data["population"] + (f" {data['category']['code']}" if data.get("category") else "")
+    out.print(
+        f"[bold]{data['act']}[/] {data.get('act_label', '')} — {who} — device {device['id']} "
+        f"{device['name']} — {data['from']} to {data['to']}",
+        highlight=False,
+    )
+    out.print(
+        f"reference: {data['reference_set']} ({data.get('reference_status') or 'no status'}), "
+        f"{data.get('reference_version', '')}",
+        highlight=False,
+    )
+    n = len(data["selected"])
+    state = "complete" if n >= data["required_n"] else "[red]incomplete[/]"
+    out.print(
+        f"sample: {n} of {data['required_n']} required ({state}); {len(data['excluded'])} "
+        f"excluded, {len(data.get('unmapped', []))} unmapped"
+    )
+    table = Table(title="Results")
+    for column in ("quantity", "unit", "n", "median", "VGD", "NRD", "status"):
+        table.add_column(column)
+    for r in data["results"]:
+        table.add_row(
+            r["quantity"] + (" (indicative)" if r.get("indicative") else ""),
+            r["unit"],
+            str(r.get("n", "")),
+            _number(r["median"]),
+            _number(r["vgd"]),
+            _number(r["nrd"]),
+            _styled(r["status"]),
+        )
+    out.print(table)
+    if data["excluded"]:
+        excluded = Table(title="Excluded exams")
+        excluded.add_column("study UID")
+        excluded.add_column("reason")
+        for item in data["excluded"][:20]:
+            excluded.add_row(item["study_uid"], item["reason"])
+        out.print(excluded)
+        if len(data["excluded"]) > 20:
+            out.print(f"… and {len(data['excluded']) - 20} more (--json lists them all)")
+    for message in data.get("messages", []):
+        out.print(f"[yellow]•[/] {message}", highlight=False)
+
+
+# ---- kerma nrd ----------------------------------------------------------------------------------
+
+
+@nrd_app.command("evaluate")
+def evaluate_command(
+    device_id: Annotated[int, typer.Option("--device", help="Device id (see `kerma devices`)")],
+    act: Annotated[str, typer.Option("--act", help="Act code, e.g. RX-THORAX-PA, CT-TAP")],
+    period_from: Annotated[str, typer.Option("--from", help="First study date, YYYY-MM-DD")],
+    period_to: Annotated[str, typer.Option("--to", help="Last study date, YYYY-MM-DD")],
+    population: Annotated[str, typer.Option(help="adult or paediatric")] = "adult",
+    weight_class: Annotated[
+        str | None,
+        typer.Option("--weight-class", help="Paediatric weight category of the reference set"),
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="Use this reference set instead of the one chosen")
+    ] = None,
+    override: Annotated[
+        list[str] | None,
+        typer.Option(help="STUDY_UID=EVENT_UID: the acquisition to use for an exam (repeat)"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="STUDY_UID the physicist leaves out (repeat)")
+    ] = None,
+    save: Annotated[bool, typer.Option("--save", help="Store the evaluation (a draft)")] = False,
+    as_json: JsonOption = False,
+    by: ByOption = None,
+) -> None:
+    """Evaluate an act on a device over a period: consecutive eligible exams, medians, NRD."""
+    if population not in ("adult", "paediatric"):
+        raise typer.BadParameter("choose adult or paediatric", param_hint="--population")
+    first, last = _day(period_from, "--from"), _day(period_to, "--to")
+    overrides: dict[str, str] = {}
+    for item in override or []:
+        study, sep, event = item.partition("=")
+        if not sep or not study or not event:
+            raise typer.BadParameter(
+                f"{item!r} is not STUDY_UID=EVENT_UID", param_hint="--override"
+            )
+        overrides[study] = event
+    _setup()
+    from kerma.web.nrd.services import evaluation_to_dict, run_evaluation, save_evaluation
+
+    device = _device(device_id)
+    assert first is not None and last is not None
+    with console.status("Evaluating…"):
+        try:
+            run = run_evaluation(
+                device,
+                act,
+                population=population,
+                category=weight_class,
+                period_from=first,
+                period_to=last,
+                overrides=overrides,
+                excluded_by_user=list(exclude or []),
+                reference_name=reference,
+            )
+        except (ValueError, LookupError) as exc:
+            raise _fail(str(exc).strip("'\"")) from None
+    data = run.to_dict()
+    if save:
+        with _acting(by) as name, _refusals():
+            stored = save_evaluation(run, by=name)
+        data = evaluation_to_dict(stored)
+        console.print(f"Saved as evaluation #{stored.pk} (draft: analyse, then sign off)")
+    if as_json:
+        _print_json(data)
+    else:
+        _print_evaluation(data)
+
+
+@nrd_app.command("list")
+def list_command(
+    year: Annotated[int | None, typer.Option(help="Only periods starting in this year")] = None,
+    device_id: Annotated[int | None, typer.Option("--device", help="Only this device")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored evaluations (latest first), with their state."""
+    _setup()
+    from kerma.web.nrd.models import Evaluation
+
+    rows = Evaluation.objects.select_related("device")
+    if year is not None:
+        rows = rows.filter(period_from__year=year)
+    if device_id is not None:
+        rows = rows.filter(device_id=device_id)
+    items = [
+        {
+            "id": e.pk,
+            "version": e.version,
+            "device": e.device_id,
+            "device_name": e.device_label,
+            "act": e.act_code,
+            "population": e.population,
+            "from": e.period_from.isoformat(),
+            "to": e.period_to.isoformat(),
+            "n": e.n_selected,
+            "required_n": e.required_n,
+            "statuses": [r["status"] for r in e.results],
+            "signed_by": e.signed_by or None,
+            "signed_at": e.signed_at.isoformat(timespec="seconds") if e.signed_at else None,
+            "superseded_by": e.superseded_by.pk if e.superseded_by else None,
+        }
+        for e in rows
+    ]
+    if as_json:
+        _print_json(items)
+        return
+    table = Table(title=f"{len(items)} evaluations")
+    for column in ("id", "v", "device", "act", "population", "period", "n", "status", "signed"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(
+            str(i["id"]),
+            str(i["version"]) + (f"→#{i['superseded_by']}" if i["superseded_by"] else ""),
+            i["device_name"],
+            i["act"],
+            i["population"],
+            f"{i['from']}…{i['to']}",
+            f"{i['n']}/{i['required_n']}",
+            ", ".join(_styled(s) for s in i["statuses"]),
+            f"{i['signed_by']} {i['signed_at'][:10]}" if i["signed_by"] else "draft",
+        )
+    Console().print(table)
+
+
+@nrd_app.command("show")
+def show_command(
+    evaluation_id: Annotated[int, typer.Argument(help="Evaluation id")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a stored evaluation: sample, results, analysis, actions, sign-off, history."""
+    _setup()
+    from kerma.web.nrd.services import evaluation_to_dict
+
+    data = evaluation_to_dict(_evaluation(evaluation_id))
+    if as_json:
+        _print_json(data)
+        return
+    _print_evaluation(data)
+    out = Console()
+    out.print(f"[bold]analysis:[/] {data['analysis'] or '—'}", highlight=False)
+    if data["justification"]:
+        out.print(f"[bold]justification:[/] {data['justification']}", highlight=False)
+    for a in data["actions"]:
+        state = "done" if a["done"] else ("[red]overdue[/]" if a["overdue"] else "open")
+        out.print(
+            f"action #{a['id']}: {a['description']} — {a['owner']}, due {a['due_date']} ({state})",
+            highlight=False,
+        )
+    if data["signed_by"]:
+        out.print(
+            f"signed off by {data['signed_by']} on {data['signed_at']}; kept until "
+            f"{data['retained_until']}",
+            highlight=False,
+        )
+    else:
+        for problem in data["sign_off_problems"]:
+            out.print(f"[yellow]before sign-off:[/] {problem}", highlight=False)
+    if data["previous"] or data["superseded_by"]:
+        out.print(
+            f"version {data['version']}; previous #{data['previous'] or '—'}; superseded "
+            f"by #{data['superseded_by'] or '—'}"
+        )
+
+
+@nrd_app.command("analyse")
+def analyse_command(
+    evaluation_id: Annotated[int, typer.Argument(help="Evaluation id (a draft)")],
+    text: Annotated[str | None, typer.Option("--text", help="The physicist's analysis")] = None,
+    justification: Annotated[
+        str | None, typer.Option(help="Why an exceedance is justified")
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Write the analysis (and the justification of an exceedance) of a draft evaluation."""
+    _setup()
+    evaluation = _evaluation(evaluation_id)
+    if text is not None:
+        evaluation.analysis = text
+    if justification is not None:
+        evaluation.justification = justification
+    with _acting(by), _refusals():
+        evaluation.save()
+    console.print(f"Evaluation #{evaluation.pk} updated")
+
+
+@nrd_app.command("action")
+def action_command(
+    evaluation_id: Annotated[int, typer.Argument(help="Evaluation id (a draft)")],
+    description: Annotated[str, typer.Option(help="What will be done")],
+    owner: Annotated[str, typer.Option(help="Who is responsible")],
+    due: Annotated[str, typer.Option(help="Due date, YYYY-MM-DD")],
+    by: ByOption = None,
+) -> None:
+    """Add a corrective action (owner, due date) to a draft evaluation."""
+    due_date = _day(due, "--due")
+    _setup()
+    from kerma.web.nrd.services import add_action
+
+    evaluation = _evaluation(evaluation_id)
+    assert due_date is not None
+    with _acting(by) as name, _refusals():
+        action = add_action(
+            evaluation, by=name, description=description, owner=owner, due_date=due_date
+        )
+    console.print(f"Action #{action.pk} added to evaluation #{evaluation.pk}")
+
+
+@nrd_app.command("done")
+def done_command(
+    action_id: Annotated[int, typer.Argument(help="Corrective action id")],
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it not done")] = False,
+    by: ByOption = None,
+) -> None:
+    """Record that a corrective action is done (allowed after sign-off)."""
+    _setup()
+    from kerma.web.nrd.models import CorrectiveAction
+
+    action = CorrectiveAction.objects.filter(pk=action_id).first()
+    if action is None:
+        raise _fail(f"no corrective action with id {action_id}")
+    with _acting(by) as name, _refusals():
+        action.mark_done(name, done=not undo)
+    console.print(f"Action #{action.pk} {'not ' if undo else ''}done")
+
+
+@nrd_app.command("sign")
+def sign_command(
+    evaluation_id: Annotated[int, typer.Argument(help="Evaluation id (a draft)")],
+    by: ByOption = None,
+) -> None:
+    """Sign an evaluation off as the RAN: afterwards it is frozen for 5 years."""
+    _setup()
+    evaluation = _evaluation(evaluation_id)
+    with _acting(by) as name, _refusals():
+        evaluation.sign(name)
+    console.print(
+        f"Evaluation #{evaluation.pk} signed off by {evaluation.signed_by}; kept unchanged until "
+        f"{evaluation.retained_until:%Y-%m-%d}"
+    )
+
+
+@nrd_app.command("supersede")
+def supersede_command(
+    evaluation_id: Annotated[int, typer.Argument(help="Evaluation id (signed)")],
+    reason: Annotated[str, typer.Option(help="Why a new version is needed")] = "",
+    rerun_sample: Annotated[
+        bool, typer.Option("--rerun/--copy", help="Recompute the sample now, or copy it")
+    ] = False,
+    by: ByOption = None,
+) -> None:
+    """Start a new version of a signed evaluation (the signed one is kept as it is)."""
+    _setup()
+    from kerma.web.nrd.services import rerun
+
+    evaluation = _evaluation(evaluation_id)
+    with _acting(by) as name, _refusals():
+        new = evaluation.supersede(name, reason=reason)
+        if rerun_sample:
+            rerun(new, by=name)
+    console.print(f"Evaluation #{new.pk} (version {new.version}) supersedes #{evaluation.pk}")
+    typer.echo(new.pk)
+
+
+@nrd_app.command("plan")
+def plan_command(
+    year: Annotated[int, typer.Option(help="The year, YYYY")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Look at the plan as of this date (default today)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The yearly plan: what is required per device or unit, done, due or late, and flags.
+
+    The flags are what an inspector would note (nonconformities and warnings).
+    """
+    when = _day(as_of, "--as-of")
+    _setup()
+    from kerma.web.nrd.services import year_plan
+
+    with _progress() as progress:
+        task = progress.add_task(f"Activity {year} per device", total=None)
+        data = year_plan(
+            year,
+            as_of=when,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _print_json(data)
+        return
+    out = Console()
+    table = Table(title=f"NRD plan {year} (as of {data['as_of']})")
+    for column in ("device / unit", "requirement", "population", "act", "status", "evaluation",
+                   "note"):  # fmt: skip
+        table.add_column(column)
+    for item in data["items"]:
+        device = item["device"]
+        where = device.get("name") or f"unit {device.get('unit') or '—'} ({device.get('group')})"
+        act = (
+            item["act"]["code"]
+            if item["act"]
+            else ", ".join(c["code"] for c in item["candidate_acts"][:3])
+        )
+        table.add_row(
+            where,
+            item["requirement"].replace("_", " "),
+            item["population"],
+            act,
+            _styled(item["status"]),
+            f"#{item['evaluation_id']}" if item["evaluation_id"] else "",
+            item["note"],
+        )
+    out.print(table)
+    for flag in data["flags"]:
+        colour = "red" if flag["severity"] == "nonconformity" else "yellow"
+        out.print(f"[{colour}]{flag['severity']}[/] {flag['message']}", highlight=False)
+    if not data["flags"]:
+        out.print("[green]Nothing an inspector would flag.")
+
+
+@nrd_app.command("export")
+def export_command(
+    evaluation_id: Annotated[int, typer.Argument(help="Evaluation id")],
+    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="File to write (default: a name in .)")
+    ] = None,
+) -> None:
+    """Export an evaluation's per-patient data for IRSN (XLSX: also summary and exclusions)."""
+    if fmt not in ("xlsx", "csv"):
+        raise typer.BadParameter("choose xlsx or csv", param_hint="--format")
+    _setup()
+    from kerma.web.nrd.exports import default_name, export
+
+    evaluation = _evaluation(evaluation_id)
+    path = output or Path.cwd() / default_name(evaluation, fmt)
+    try:
+        export(evaluation, fmt, path)
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {exc}") from None
+    console.print(f"Wrote {len(evaluation.selected)} patients to {path}")
+    typer.echo(str(path))
+
+
+@nrd_app.command("map")
+def map_command(
+    pattern: Annotated[str, typer.Option(help="Protocol or procedure name, or part of it")],
+    act: Annotated[str, typer.Option("--act", help="Act code it means")],
+    device_id: Annotated[
+        int | None, typer.Option("--device", help="Device id (omit: every device)")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="exact, contains or regex")] = "contains",
+    priority: Annotated[int, typer.Option(help="Smaller is tried first")] = 100,
+    case_sensitive: Annotated[bool, typer.Option("--case-sensitive")] = False,
+    as_json: JsonOption = False,
+    by: ByOption = None,
+) -> None:
+    """Map protocol/procedure names to an act (drafts of the device are re-evaluated)."""
+    if kind not in ("exact", "contains", "regex"):
+        raise typer.BadParameter("choose exact, contains or regex", param_hint="--kind")
+    _setup()
+    from kerma.web.nrd.services import add_mapping
+
+    device = _device(device_id)
+    with _acting(by) as name, _refusals():
+        try:
+            rule, refreshed = add_mapping(
+                by=name,
+                pattern=pattern,
+                act_code=act,
+                device=device,
+                kind=kind,
+                priority=priority,
+                case_sensitive=case_sensitive,
+            )
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    data = {
+        "id": rule.pk,
+        "device": device_id,
+        "kind": rule.kind,
+        "pattern": rule.pattern,
+        "act": rule.act_code,
+        "priority": rule.priority,
+        "drafts_reevaluated": refreshed,
+    }
+    if as_json:
+        _print_json(data)
+        return
+    console.print(
+        f"Rule #{rule.pk}: {kind} {pattern!r} → {act} on "
+        f"{'device ' + str(device_id) if device_id else 'every device'}"
+        + (f"; {refreshed} draft evaluation(s) re-evaluated" if refreshed else ""),
+        highlight=False,
+    )
+
+
+@nrd_app.command("mappings")
+def mappings_command(
+    device_id: Annotated[int | None, typer.Option("--device", help="Only this device")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the mapping rules in the order they are tried."""
+    _setup()
+    from kerma.web.nrd.models import ProtocolMapping
+
+    rows = ProtocolMapping.objects.select_related("device").order_by("priority", "id")
+    if device_id is not None:
+        rows = rows.filter(device_id=device_id)
+    items = [
+        {
+            "id": r.pk,
+            "device": r.device_id,
+            "kind": r.kind,
+            "pattern": r.pattern,
+            "act": r.act_code,
+            "priority": r.priority,
+            "created_by": r.created_by,
+        }
+        for r in rows
+    ]
+    if as_json:
+        _print_json(items)
+        return
+    table = Table(title="Mapping rules")
+    for column in ("id", "device", "kind", "pattern", "act", "priority"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(
+            str(i["id"]),
+            str(i["device"] or "all"),
+            i["kind"],
+            i["pattern"],
+            i["act"],
+            str(i["priority"]),
+        )
+    Console().print(table)
+
+
+@nrd_app.command("unmap")
+def unmap_command(
+    rule_id: Annotated[int, typer.Argument(help="Mapping rule id")],
+    by: ByOption = None,
+) -> None:
+    """Delete a mapping rule (audited; drafts of the device are re-evaluated)."""
+    _setup()
+    from kerma.web.nrd.models import ProtocolMapping
+    from kerma.web.nrd.services import refresh_drafts
+
+    rule = ProtocolMapping.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise _fail(f"no mapping rule with id {rule_id}")
+    with _acting(by) as name, _refusals():
+        device_id = rule.device_id
+        rule.delete(actor=name)
+        refreshed = refresh_drafts(by=name, device_id=device_id)
+    console.print(f"Rule #{rule_id} deleted; {refreshed} draft evaluation(s) re-evaluated")
+
+
+@nrd_app.command("unmapped")
+def unmapped_command(
+    device_id: Annotated[int | None, typer.Option("--device", help="Only this device")] = None,
+    period_from: Annotated[str | None, typer.Option("--from", help="First study date")] = None,
+    period_to: Annotated[str | None, typer.Option("--to", help="Last study date")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List procedure names no rule maps, with their exam counts and the likely acts."""
+    first, last = _day(period_from, "--from"), _day(period_to, "--to")
+    _setup()
+    from kerma.web.nrd.services import unmapped_listing
+
+    device = _device(device_id)
+    with console.status("Counting names…"):
+        items = unmapped_listing(device=device, period_from=first, period_to=last)
+    if as_json:
+        _print_json(items)
+        return
+    table = Table(title=f"{len(items)} unmapped names")
+    for column in ("device", "name", "exams", "suggested acts"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(
+            f"{i['device']['id']} {i['device']['name']}",
+            i["name"] or "(empty)",
+            str(i["count"]),
+            ", ".join(f"{s['act']} ({s['score']:.2f})" for s in i["suggestions"]) or "—",
+        )
+    Console().print(table)
+    if items:
+        console.print("Map a name with: kerma nrd map --device ID --pattern NAME --act CODE")
+
+
+@nrd_app.command("device")
+def device_command(
+    device_id: Annotated[int, typer.Argument(help="Device id")],
+    perimeter: Annotated[
+        bool | None, typer.Option("--in/--out", help="In or outside the RAN's perimeter")
+    ] = None,
+    family: Annotated[
+        str | None, typer.Option(help="Family of acts (ct, radiography, dental, …)")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="Imaging unit the device belongs to")] = None,
+    first_year: Annotated[
+        int | None, typer.Option("--first-year", help="Year it entered the perimeter")
+    ] = None,
+    as_json: JsonOption = False,
+    by: ByOption = None,
+) -> None:
+    """Show or set a device's NRD settings: perimeter, family of acts, unit."""
+    _setup()
+    from kerma.reference.vocabulary import Family
+    from kerma.web.nrd.services import device_info, set_device_settings
+
+    device = _device(device_id)
+    if family is not None and family not in {f.value for f in Family}:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(f.value for f in Family)}", param_hint="--family"
+        )
+    if any(v is not None for v in (perimeter, family, unit, first_year)):
+        with _acting(by) as name, _refusals():
+            set_device_settings(
+                device,
+                by=name,
+                in_perimeter=perimeter,
+                family=family,
+                unit=unit,
+                first_year=first_year,
+            )
+    data = device_info(device)
+    if as_json:
+        _print_json(data)
+    else:
+        for key, value in data.items():
+            typer.echo(f"{key}: {value}")
+
+
+@nrd_app.command("audit")
+def audit_command(
+    object_type: Annotated[
+        str | None,
+        typer.Option("--type", help="evaluation, mapping, reference_choice, reference_set, …"),
+    ] = None,
+    object_id: Annotated[str | None, typer.Option("--id", help="Object id")] = None,
+    limit: Annotated[int, typer.Option(help="Latest entries shown")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the audit log: who changed what, when, before and after."""
+    _setup()
+    from kerma.web.nrd.models import AuditEntry
+
+    rows = AuditEntry.objects.order_by("-at", "-id")
+    if object_type:
+        rows = rows.filter(object_type=object_type)
+    if object_id:
+        rows = rows.filter(object_id=object_id)
+    items = [
+        {
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "type": e.object_type,
+            "id": e.object_id,
+            "summary": e.summary,
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in rows[:limit]
+    ]
+    if as_json:
+        _print_json(items)
+        return
+    table = Table(title="Audit log")
+    for column in ("at", "actor", "action", "object", "changed"):
+        table.add_column(column)
+    for i in items:
+        keys = sorted(set(i["after"] or {}) | set(i["before"] or {}))
+        table.add_row(
+            i["at"], i["actor"], i["action"], f"{i['type']} #{i['id']}", ", ".join(keys)[:60]
+        )
+    Console().print(table)
+
+
+# ---- kerma reference ----------------------------------------------------------------------------
+
+
+@reference_app.command("list")
+def reference_list(as_json: JsonOption = False) -> None:
+    """List the reference sets: shipped and loaded, their status, gaps, and where they apply."""
+    _setup()
+    from kerma.web.nrd.references import describe_sets
+
+    rows = describe_sets()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="Reference sets")
+    for column in ("name", "origin", "status", "rows", "no value", "version", "applies to"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["origin"],
+            r["status"] or "—",
+            str(r["rows"]),
+            str(r["missing_values"]),
+            r["version"],
+            ", ".join(r["used_for"]) or "—",
+        )
+    Console().print(table)
+
+
+@reference_app.command("import")
+def reference_import(
+    file: Annotated[Path, typer.Argument(help="CSV file (see src/kerma/reference/README.md)")],
+    name: Annotated[str | None, typer.Option(help="Name of the set (default: file name)")] = None,
+    citation: Annotated[
+        str, typer.Option(help="The official text the values were typed from")
+    ] = "",
+    metadata: Annotated[
+        Path | None, typer.Option(help="TOML metadata (default: FILE with .toml, if present)")
+    ] = None,
+    as_json: JsonOption = False,
+    by: ByOption = None,
+) -> None:
+    """Load a reference set from a CSV file, validated (units, duplicates, NRD ≥ VGD, sources)."""
+    if not file.is_file():
+        raise _fail(f"no such file: {file}")
+    _setup()
+    from kerma.reference.loader import ReferenceSetError
+    from kerma.web.nrd.references import import_reference
+
+    with _acting(by) as who, _refusals():
+        try:
+            stored = import_reference(
+                file, by=who, name=name, citation=citation, metadata_path=metadata
+            )
+        except ReferenceSetError as exc:
+            console.print(f"[red]{file.name} was not loaded:", highlight=False)
+            for problem in exc.problems:
+                console.print(f"  {problem}", highlight=False)
+            raise typer.Exit(2) from None
+    data = {
+        "name": stored.name,
+        "version": stored.version,
+        "version_label": stored.version_label,
+        "status": stored.status,
+        "rows": stored.row_count,
+        "values": stored.value_count,
+        "loaded_by": stored.loaded_by,
+    }
+    if as_json:
+        _print_json(data)
+        return
+    console.print(
+        f"Loaded {stored.name} version {stored.version}: {stored.row_count} rows, "
+        f"{stored.value_count} with a value. Use it: kerma reference use {stored.name}",
+        highlight=False,
+    )
+
+
+@reference_app.command("use")
+def reference_use(
+    name: Annotated[str, typer.Argument(help="Name of a shipped or loaded set")],
+    family: Annotated[
+        str | None,
+        typer.Option(help="Only for this family of acts (ct, radiography, …); default: all"),
+    ] = None,
+    supplement: Annotated[
+        list[str] | None, typer.Option(help="A loaded set that completes it (repeat)")
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Choose the reference set that applies (for every family, or one family of acts)."""
+    _setup()
+    from kerma.reference.loader import ReferenceSetError
+    from kerma.reference.vocabulary import Family
+    from kerma.web.nrd.references import use_reference
+
+    if family is not None and family not in {f.value for f in Family}:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(f.value for f in Family)}", param_hint="--family"
+        )
+    with _acting(by) as who, _refusals():
+        try:
+            choice = use_reference(name, by=who, family=family, supplements=list(supplement or []))
+        except LookupError as exc:
+            raise _fail(str(exc).strip("'\"")) from None
+        except (ValueError, ReferenceSetError) as exc:
+            raise _fail(f"refused: {exc}", 1) from None
+    console.print(f"Reference set in use — {choice}", highlight=False)
+
+
+def main() -> None:
+    """Run ``nrd`` and ``reference`` as one command (``python -m kerma.nrd_cli``)."""
+    app = typer.Typer(no_args_is_help=True, add_completion=False)
+    app.add_typer(nrd_app, name="nrd")
+    app.add_typer(reference_app, name="reference")
+    app()
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
