@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kerma import __version__, config
+from kerma.nrd_cli import nrd_app, reference_app
 
 app = typer.Typer(
     help="Kerma: collect patient doses, evaluate them against reference levels, follow up.",
@@ -320,6 +321,8 @@ def _serve(host: str, port: int, threads: int, dicom_node: bool = True) -> None:
 
 dicom_app = typer.Typer(help="The DICOM node: receive, check peers, back-fill from a PACS.")
 app.add_typer(dicom_app, name="dicom")
+app.add_typer(nrd_app, name="nrd")
+app.add_typer(reference_app, name="reference")
 
 
 @dicom_app.command("listen")
