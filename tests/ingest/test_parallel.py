@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from kerma.demo import generate_demo
-from kerma.ingest.pipeline import PARALLEL_FROM, import_paths
+from kerma.ingest.pipeline import import_paths
 from kerma.web.dose.models import Event, Exam
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def demo_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-files")
     files = generate_demo(folder, start=date(2026, 1, 5), days=20, seed=7, scale=0.3)
-    assert len(files) >= PARALLEL_FROM
+    assert len(files) >= 40
     return folder
 
 

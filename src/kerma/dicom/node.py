@@ -71,6 +71,11 @@ STORAGE_CLASSES: dict[str, str] = {
 }
 
 
+SR_CLASSES = frozenset(
+    uid for uid in STORAGE_CLASSES if uid.startswith("1.2.840.10008.5.1.4.1.1.88.")
+)
+
+
 @dataclass(frozen=True)
 class AllowRule:
     """A calling AE title allowed to send, optionally only from one address."""
@@ -314,7 +319,9 @@ class StorageNode:
             dataset = event.encoded_dataset(include_meta=False)
             meta = whole[: len(whole) - len(dataset)]
             syntax = str(event.context.transfer_syntax)
-            self.inbox.put(meta + strip_pixel_data(dataset, syntax), origin=record.calling_aet)
+            if str(event.context.abstract_syntax) not in SR_CLASSES:  # an SR has no pixels
+                dataset = strip_pixel_data(dataset, syntax)
+            self.inbox.put(meta + dataset, origin=record.calling_aet)
         except OSError as exc:
             # Disk full, permissions...: not kept, so not acknowledged; the sender retries.
             self.state.last_error = f"{datetime.now():%Y-%m-%d %H:%M:%S} inbox write failed: {exc}"
