@@ -613,6 +613,11 @@ def demo(
                 }
             )
         )
+    from kerma.web.nrd.demo_plan import prepare_demo_plan
+
+    # The NRD workflow of the demo unit: mappings, evaluations signed, one above its NRD with
+    # corrective actions, one due (idempotent: a second run changes nothing).
+    prepare_demo_plan(datetime.now().date())
     username, password = demo_login()
     if summary is not None:
         console.print(

@@ -508,7 +508,7 @@ class _CtProtocol:
 
 
 _CT_PROTOCOLS: tuple[_CtProtocol, ...] = (
-    _CtProtocol("TDM THORAX", 24, (_Helix("THORAX", "chest", 320, 4.6),), 2.4),
+    _CtProtocol("TDM THORAX", 24, (_Helix("THORAX", "chest", 320, 4.6),), 3.6),
     _CtProtocol(
         "ANGIOSCANNER THORACIQUE", 6, (_Helix("ANGIO EP", "chest", 300, 6.0, contrast=True),), 1.5
     ),
@@ -519,7 +519,7 @@ _CT_PROTOCOLS: tuple[_CtProtocol, ...] = (
             _Helix("ABDO-PELVIS SANS", "abdomen_pelvis", 450, 7.0, probability=0.3),
             _Helix("ABDO-PELVIS PORTAL", "abdomen_pelvis", 450, 7.4, contrast=True),
         ),
-        2.1,
+        2.6,
     ),
     _CtProtocol(
         "TAP INJ",
@@ -528,7 +528,7 @@ _CT_PROTOCOLS: tuple[_CtProtocol, ...] = (
             _Helix("THORAX ARTERIEL", "chest", 300, 6.0, contrast=True, probability=0.4),
             _Helix("TAP PORTAL", "chest_abdomen_pelvis", 650, 7.2, contrast=True),
         ),
-        1.6,
+        3.0,
     ),
     _CtProtocol("CRANE SANS INJ", 17, (_Helix("CRANE", "head", 160, 40.0, head=True),), 1.25),
     _CtProtocol(

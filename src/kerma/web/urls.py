@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("node/", include("kerma.web.node.urls")),
+    path("nrd/", include("kerma.web.nrd.urls")),
     path("", include("kerma.web.dose.urls")),
 ]

@@ -1,0 +1,88 @@
+"""Forms of the NRD pages: a new evaluation, the analysis, a corrective action, a mapping rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kerma.nrd.mapping import MatchKind
+from kerma.web.dose.models import Device
+
+DATE = {"type": "date"}
+
+
+class EvaluationForm(forms.Form):
+    """Device, act, population, weight class and period of a new evaluation."""
+
+    device = forms.ModelChoiceField(
+        label=_("Device"), queryset=Device.objects.order_by("display_name", "manufacturer", "model")
+    )
+    act = forms.CharField(label=_("Act code"), max_length=64)
+    population = forms.ChoiceField(
+        label=_("Population"), choices=[("adult", _("adult")), ("paediatric", _("paediatric"))]
+    )
+    weight_class = forms.CharField(label=_("Weight class"), max_length=32, required=False)
+    period_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+    period_to = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse a period that ends before it starts."""
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if start and end and end < start:
+            self.add_error("period_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class AnalysisForm(forms.Form):
+    """The physicist's analysis and the justification of an exceedance."""
+
+    analysis = forms.CharField(
+        label=_("Analysis"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    justification = forms.CharField(
+        label=_("Justification"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ActionForm(forms.Form):
+    """A corrective action: what, who owns it, by when."""
+
+    description = forms.CharField(label=_("Action"), widget=forms.TextInput())
+    owner = forms.CharField(label=_("Owner"), max_length=150)
+    due_date = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+
+
+class MappingForm(forms.Form):
+    """A mapping rule: protocol names matching a pattern on a device (or all) → an act."""
+
+    device = forms.ModelChoiceField(
+        label=_("Device"),
+        queryset=Device.objects.order_by("display_name", "manufacturer", "model"),
+        required=False,
+        empty_label=_("All devices"),
+    )
+    kind = forms.ChoiceField(
+        label=_("Match"), choices=[(k.value, k.value) for k in MatchKind], initial="contains"
+    )
+    pattern = forms.CharField(label=_("Pattern"))
+    act_code = forms.CharField(label=_("Act code"), max_length=64)
+    priority = forms.IntegerField(label=_("Priority"), initial=100)
+
+
+class ReferenceUploadForm(forms.Form):
+    """A physicist's reference file (CSV) with the citation of the text it was typed from."""
+
+    file = forms.FileField(label=_("Reference file (CSV)"))
+    name = forms.CharField(label=_("Set name"), max_length=200, required=False)
+    citation = forms.CharField(
+        label=_("Citation"), widget=forms.Textarea(attrs={"rows": 2}), required=True
+    )

@@ -1,0 +1,507 @@
+"""Pages of the NRD evaluations: the yearly plan, the evaluations (list, new, detail with the
+analysis, actions, sign-off and supersede, exports), the protocol mappings and the reference sets.
+
+Every page is readable by any signed-in user (an inspector included); every POST needs a
+permission: ``nrd.add_evaluation`` to run one, ``nrd.change_evaluation`` to write the analysis and
+actions or supersede, ``nrd.sign_evaluation`` (the RAN) to sign off, ``nrd.add_protocolmapping`` /
+``nrd.delete_protocolmapping`` for the rules, ``nrd.add_storedreferenceset`` to load a reference
+file and ``nrd.change_referencechoice`` to choose the set that applies. A user without the
+permission (an inspector) gets 403. The work is done by :mod:`kerma.web.nrd.services` and
+:mod:`kerma.web.nrd.references`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from kerma.reference.loader import ReferenceSetError
+from kerma.reference.vocabulary import Family
+from kerma.web.nrd import exports
+from kerma.web.nrd.forms import (
+    ActionForm,
+    AnalysisForm,
+    EvaluationForm,
+    MappingForm,
+    ReferenceUploadForm,
+)
+from kerma.web.nrd.models import (
+    AuditEntry,
+    CorrectiveAction,
+    Evaluation,
+    FrozenEvaluationError,
+    ProtocolMapping,
+)
+from kerma.web.nrd.references import (
+    DEFAULT_SET,
+    active_by_family,
+    describe_sets,
+    import_reference,
+    known_names,
+    load_named,
+    use_reference,
+)
+from kerma.web.nrd.services import (
+    add_action,
+    add_mapping,
+    refresh_drafts,
+    run_evaluation,
+    save_evaluation,
+    unmapped_listing,
+    year_plan,
+)
+
+STATUS_LABELS = {
+    "below_vgd": gettext_lazy("below the VGD"),
+    "between": gettext_lazy("between VGD and NRD"),
+    "below_nrd": gettext_lazy("below the NRD"),
+    "above_nrd": gettext_lazy("above the NRD"),
+    "no_reference": gettext_lazy("no reference value"),
+    "no_data": gettext_lazy("no data"),
+}
+WORST_FIRST = ("above_nrd", "between", "below_nrd", "below_vgd", "no_reference", "no_data")
+PLAN_LABELS = {
+    "done": gettext_lazy("done"),
+    "due": gettext_lazy("due"),
+    "late": gettext_lazy("late"),
+    "not_required": gettext_lazy("not required"),
+}
+REQUIREMENT_LABELS = {
+    "outside_perimeter": gettext_lazy("outside the perimeter"),
+    "no_listed_act": gettext_lazy("no listed act performed"),
+    "device_adult_acts": gettext_lazy("adult act of the device"),
+    "device_paediatric_act": gettext_lazy("paediatric act of the device"),
+    "unit_adult_acts": gettext_lazy("adult act of the unit"),
+    "unit_paediatric_act": gettext_lazy("paediatric act of the unit"),
+    "five_year": gettext_lazy("every device once in 5 years"),
+}
+POPULATION_LABELS = {"adult": gettext_lazy("adult"), "paediatric": gettext_lazy("paediatric")}
+QUANTITY_LABELS = {
+    "ctdivol": "CTDIvol",
+    "dlp": gettext_lazy("DLP"),
+    "dap": gettext_lazy("DAP"),
+    "esd": gettext_lazy("Entrance dose"),
+    "agd": gettext_lazy("AGD"),
+    "fluoro_time": gettext_lazy("Fluoroscopy time"),
+    "activity": gettext_lazy("Administered activity"),
+    "activity_per_mass": gettext_lazy("Activity per body mass"),
+}
+UNIT_DISPLAY = {"mGy.cm2": "mGy·cm²", "Gy.cm2": "Gy·cm²", "mGy.cm": "mGy·cm", "cGy.cm2": "cGy·cm²"}
+
+
+def _actor(request: HttpRequest) -> str:
+    return request.user.get_username()
+
+
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not request.user.has_perms([f"nrd.{p}" for p in perms]):
+        raise PermissionDenied
+
+
+def _french() -> bool:
+    return (get_language() or "fr").startswith("fr")
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(exc.messages)
+
+
+# --- the yearly plan -----------------------------------------------------------------------
+
+
+def plan(request: HttpRequest) -> HttpResponse:
+    """The plan of a year: per device, what the decision requires, done / due / late."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), today.year + 1)
+    data = year_plan(year)
+    groups: dict[str, dict[str, Any]] = {}
+    for item in data["items"]:
+        device = item["device"]
+        key = str(device.get("id") or f"unit:{device.get('unit')}:{device.get('group')}")
+        group = groups.setdefault(key, {"device": device, "items": []})
+        item["status_label"] = PLAN_LABELS.get(item["status"], item["status"])
+        item["requirement_label"] = REQUIREMENT_LABELS.get(item["requirement"], item["requirement"])
+        item["population_label"] = POPULATION_LABELS.get(item["population"], item["population"])
+        group["items"].append(item)
+    counts = {s: 0 for s in PLAN_LABELS}
+    for item in data["items"]:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    flags = sorted(data["flags"], key=lambda f: f["severity"] != "nonconformity")
+    return render(
+        request,
+        "nrd/plan.html",
+        {
+            "year": year,
+            "previous_year": year - 1,
+            "next_year": year + 1 if year < today.year + 1 else None,
+            "as_of": data["as_of"],
+            "groups": list(groups.values()),
+            "flags": flags,
+            "counts": [(s, PLAN_LABELS[s], counts.get(s, 0)) for s in PLAN_LABELS],
+            "reference_sets": data.get("reference_sets", {}),
+        },
+    )
+
+
+# --- evaluations ---------------------------------------------------------------------------
+
+
+def evaluation_list(request: HttpRequest) -> HttpResponse:
+    """Every evaluation, newest first, with its state."""
+    evaluations = list(
+        Evaluation.objects.select_related("device")
+        .defer("selected", "excluded", "unmapped", "mapping_rules")
+        .order_by("-period_from", "-id")
+    )
+    superseded = set(
+        Evaluation.objects.filter(previous__isnull=False).values_list("previous_id", flat=True)
+    )
+    for e in evaluations:
+        e.is_superseded = e.pk in superseded
+        statuses = [r.get("status") for r in e.results if not r.get("indicative")]
+        e.worst = next((s for s in WORST_FIRST if s in statuses), "")
+        e.worst_label = STATUS_LABELS.get(e.worst, "")
+        e.population_label = POPULATION_LABELS.get(e.population, e.population)
+    return render(request, "nrd/evaluation_list.html", {"evaluations": evaluations})
+
+
+def evaluation_new(request: HttpRequest) -> HttpResponse:
+    """Run an evaluation (device, act, population, weight class, period) and show it."""
+    if request.method == "POST":
+        _require(request, "add_evaluation")
+        form = EvaluationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = run_evaluation(
+                    data["device"],
+                    data["act"].strip(),
+                    population=data["population"],
+                    category=data["weight_class"].strip() or None,
+                    period_from=data["period_from"],
+                    period_to=data["period_to"],
+                )
+                evaluation = save_evaluation(run, by=_actor(request))
+            except (ValueError, LookupError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("nrd_evaluation", pk=evaluation.pk)
+    else:
+        form = EvaluationForm(initial=request.GET or None)
+    return render(request, "nrd/evaluation_new.html", {"form": form})
+
+
+def _selected_rows(evaluation: Evaluation) -> tuple[list[str], list[dict[str, Any]]]:
+    quantities = [r["quantity"] for r in evaluation.results]
+    rows = []
+    for index, item in enumerate(evaluation.selected, start=1):
+        values = item.get("values") or {}
+        choice = item.get("choice") or {}
+        rows.append(
+            {
+                "n": index,
+                "study_uid": item.get("study_uid"),
+                "date": item.get("study_date"),
+                "time": (item.get("study_time") or "")[:8],
+                "event_uid": item.get("event_uid"),
+                "protocol": (item.get("acquisition") or {}).get("protocol") or "",
+                "explanation": choice.get("explanation", ""),
+                "overridden": choice.get("overridden", False),
+                "patient": item.get("patient") or {},
+                "values": [values.get(q) for q in quantities],
+            }
+        )
+    return quantities, rows
+
+
+def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One evaluation: sample, results, analysis, actions, sign-off and history; its forms."""
+    evaluation = get_object_or_404(Evaluation.objects.select_related("device"), pk=pk)
+    if request.method == "POST":
+        return _evaluation_post(request, evaluation)
+    actions = list(evaluation.actions.all())
+    results = []
+    for r in evaluation.results:
+        results.append(
+            {
+                **r,
+                "label": QUANTITY_LABELS.get(r["quantity"], r["quantity"]),
+                "unit_display": UNIT_DISPLAY.get(r["unit"], r["unit"]),
+                "status_label": STATUS_LABELS.get(r["status"], r["status"]),
+            }
+        )
+    quantities, rows = _selected_rows(evaluation)
+    french = _french()
+    excluded = [
+        {**e, "text": (e.get("reason_fr") if french else None) or e.get("reason")}
+        for e in evaluation.excluded
+    ]
+    user = request.user
+    draft = not evaluation.is_signed
+    superseded_by = evaluation.superseded_by
+    history = evaluation.history() if (evaluation.previous_id or superseded_by) else []
+    trail = list(AuditEntry.objects.filter(object_type="evaluation", object_id=str(evaluation.pk)))
+    return render(
+        request,
+        "nrd/evaluation_detail.html",
+        {
+            "evaluation": evaluation,
+            "population_label": POPULATION_LABELS.get(evaluation.population),
+            "abrogated": evaluation.reference_status == "abrogated",
+            "results": results,
+            "quantity_labels": [QUANTITY_LABELS.get(q, q) for q in quantities],
+            "rows": rows,
+            "excluded": excluded,
+            "actions": actions,
+            "history": history,
+            "trail": trail,
+            "superseded_by": superseded_by,
+            "problems": [] if evaluation.is_signed else evaluation.sign_off_problems(actions),
+            "can_change": draft and user.has_perm("nrd.change_evaluation"),
+            "can_follow": user.has_perm("nrd.change_evaluation"),
+            "can_sign": draft and user.has_perm("nrd.sign_evaluation"),
+            "can_supersede": evaluation.is_signed
+            and superseded_by is None
+            and user.has_perm("nrd.change_evaluation"),
+            "analysis_form": AnalysisForm(
+                initial={
+                    "analysis": evaluation.analysis,
+                    "justification": evaluation.justification,
+                }
+            ),
+            "action_form": ActionForm(),
+        },
+    )
+
+
+def _evaluation_post(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
+    step = request.POST.get("step", "")
+    by = _actor(request)
+    try:
+        if step == "analysis":
+            _require(request, "change_evaluation")
+            form = AnalysisForm(request.POST)
+            if form.is_valid():
+                evaluation.analysis = form.cleaned_data["analysis"]
+                evaluation.justification = form.cleaned_data["justification"]
+                evaluation.save(actor=by)
+                messages.success(request, _("The analysis is saved."))
+        elif step == "action":
+            _require(request, "change_evaluation")
+            form = ActionForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("The action needs a description, an owner and a date."))
+            else:
+                add_action(evaluation, by=by, **form.cleaned_data)
+                messages.success(request, _("The corrective action is added."))
+        elif step == "done":
+            _require(request, "change_evaluation")
+            action = get_object_or_404(
+                CorrectiveAction, pk=request.POST.get("action"), evaluation=evaluation
+            )
+            action.mark_done(by, done=request.POST.get("done") != "0")
+            messages.success(request, _("The follow-up of the action is recorded."))
+        elif step == "sign":
+            _require(request, "sign_evaluation")
+            evaluation.sign(by)
+            messages.success(request, _("The evaluation is signed off."))
+        elif step == "supersede":
+            _require(request, "change_evaluation")
+            new = evaluation.supersede(by, reason=request.POST.get("reason", ""))
+            messages.success(request, _("A new version is open for editing."))
+            return redirect("nrd_evaluation", pk=new.pk)
+        else:
+            raise Http404("unknown step")
+    except FrozenEvaluationError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _problems(exc))
+    return redirect("nrd_evaluation", pk=evaluation.pk)
+
+
+def evaluation_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The evaluation as the per-patient data IRSN asks for (XLSX or CSV)."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404("unknown format")
+    evaluation = get_object_or_404(Evaluation.objects.select_related("device"), pk=pk)
+    name = exports.default_name(evaluation, fmt)
+    with tempfile.TemporaryDirectory() as folder:
+        path = exports.export(evaluation, fmt, Path(folder) / name)
+        content = path.read_bytes()
+    kind = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- mappings ------------------------------------------------------------------------------
+
+
+def mappings(request: HttpRequest) -> HttpResponse:
+    """The mapping rules, a form to add one, the names no rule maps with suggested acts."""
+    form = MappingForm()
+    if request.method == "POST":
+        by = _actor(request)
+        if request.POST.get("step") == "remove":
+            _require(request, "delete_protocolmapping")
+            rule = get_object_or_404(ProtocolMapping, pk=request.POST.get("rule"))
+            device_id = rule.device_id
+            rule.delete(actor=by)
+            count = refresh_drafts(by=by, device_id=device_id)
+            messages.success(
+                request, _("Rule removed; %(n)d draft evaluation(s) re-run.") % {"n": count}
+            )
+            return redirect("nrd_mappings")
+        _require(request, "add_protocolmapping")
+        form = MappingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                _rule, count = add_mapping(
+                    by=by,
+                    pattern=data["pattern"],
+                    act_code=data["act_code"].strip(),
+                    device=data["device"],
+                    kind=data["kind"],
+                    priority=data["priority"],
+                )
+            except ValueError as exc:
+                form.add_error("act_code", str(exc))
+            except ValidationError as exc:
+                form.add_error(None, _problems(exc))
+            else:
+                messages.success(
+                    request, _("Rule added; %(n)d draft evaluation(s) re-run.") % {"n": count}
+                )
+                return redirect("nrd_mappings")
+    rules = list(ProtocolMapping.objects.select_related("device").order_by("priority", "id"))
+    return render(
+        request,
+        "nrd/mappings.html",
+        {
+            "rules": rules,
+            "form": form,
+            "unmapped": unmapped_listing()[:200],
+            "can_add": request.user.has_perm("nrd.add_protocolmapping"),
+            "can_delete": request.user.has_perm("nrd.delete_protocolmapping"),
+        },
+    )
+
+
+# --- reference sets ------------------------------------------------------------------------
+
+
+def references(request: HttpRequest) -> HttpResponse:
+    """The reference sets: which applies to each family, one set's acts, values, sources and
+    gaps; a form to load a physicist's CSV (validated; problems shown with line and field)."""
+    form = ReferenceUploadForm()
+    problems: list[Any] = []
+    if request.method == "POST" and request.POST.get("step") == "use":
+        _require(request, "change_referencechoice")
+        name = request.POST.get("set_name", "")
+        family = request.POST.get("family") or None
+        supplements = [n for n in request.POST.getlist("supplements") if n and n != name]
+        try:
+            use_reference(name, by=_actor(request), family=family, supplements=supplements)
+        except (LookupError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s now applies to %(family)s.")
+                % {"name": name, "family": family or _("every other family")},
+            )
+        return redirect(request.path)
+    if request.method == "POST":
+        _require(request, "add_storedreferenceset")
+        form = ReferenceUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            filename = Path(upload.name).name or "reference.csv"
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / filename
+                with path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+                try:
+                    stored = import_reference(
+                        path,
+                        by=_actor(request),
+                        name=form.cleaned_data["name"].strip() or None,
+                        citation=form.cleaned_data["citation"],
+                    )
+                except ReferenceSetError as exc:
+                    problems = exc.problems
+                else:
+                    messages.success(
+                        request,
+                        _("Reference set %(name)s loaded (version %(version)d).")
+                        % {"name": stored.name, "version": stored.version},
+                    )
+                    return redirect(f"{request.path}?set={stored.name}")
+    in_use = [
+        {"family": family.value, "name": a.name, "version": a.version, "status": a.status}
+        for family, a in active_by_family().items()
+    ]
+    names = known_names()
+    chosen = request.GET.get("set") or DEFAULT_SET
+    if chosen not in names:
+        chosen = DEFAULT_SET
+    try:
+        shown, version = load_named(chosen)
+    except (LookupError, ReferenceSetError, ValueError) as exc:
+        shown, version = None, str(exc)
+    rows = []
+    if shown is not None:
+        for ref in shown.references:
+            rows.append(
+                {
+                    "act_code": ref.act_code,
+                    "act_label": ref.act_label,
+                    "family": ref.family.value,
+                    "population": POPULATION_LABELS.get(ref.population.value),
+                    "category": ref.category or "",
+                    "quantity": QUANTITY_LABELS.get(ref.quantity.value, ref.quantity.value),
+                    "unit": UNIT_DISPLAY.get(ref.unit, ref.unit),
+                    "nrd": ref.nrd,
+                    "vgd": ref.vgd,
+                    "source": ref.source,
+                    "note": ref.note,
+                }
+            )
+    return render(
+        request,
+        "nrd/references.html",
+        {
+            "sets": describe_sets(),
+            "in_use": in_use,
+            "names": names,
+            "chosen": chosen,
+            "shown": shown,
+            "version": version,
+            "rows": rows,
+            "gaps": list(shown.gaps) if shown is not None else [],
+            "form": form,
+            "problems": problems,
+            "can_upload": request.user.has_perm("nrd.add_storedreferenceset"),
+            "can_choose": request.user.has_perm("nrd.change_referencechoice"),
+            "families": [f.value for f in Family],
+        },
+    )
