@@ -167,9 +167,11 @@ def _analysis(evaluation: Evaluation) -> str:
     parts = []
     above = [r for r in evaluation.results if r.get("status") == "above_nrd"]
     if above:
-        quantities = ", ".join(f"{r['quantity']} {r['median']:g} > {r['nrd']:g}" for r in above)
+        quantities = ", ".join(
+            f"{r['quantity']} {r['median']:g} > {r['nrd']:g} {r['unit']}" for r in above
+        )
         parts.append(
-            f"Médiane au-dessus du NRD ({quantities} {above[0]['unit']} ; référence {label}). "
+            f"Médiane au-dessus du NRD ({quantities} ; référence {label}). "
             "Actions correctives ci-dessous, avec un responsable et une échéance ; "
             "l'évaluation sera refaite après leur réalisation."
         )
