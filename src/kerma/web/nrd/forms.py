@@ -61,6 +61,20 @@ class ActionForm(forms.Form):
     )
 
 
+class EventChoiceForm(forms.Form):
+    """The acquisition the physicist chooses in one selected exam."""
+
+    study_uid = forms.CharField(widget=forms.HiddenInput())
+    event_uid = forms.CharField(label=_("Acquisition"))
+
+
+class ExcludeForm(forms.Form):
+    """An exam the physicist excludes by hand, with the reason."""
+
+    study_uid = forms.CharField(widget=forms.HiddenInput())
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
 class MappingForm(forms.Form):
     """A mapping rule: protocol names matching a pattern on a device (or all) → an act."""
 

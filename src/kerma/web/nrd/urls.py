@@ -12,6 +12,8 @@ urlpatterns = [
         views.evaluation_export,
         name="nrd_evaluation_export",
     ),
+    path("report/<int:year>/", views.year_report, name="nrd_year_report"),
+    path("report/<int:year>/summary.csv", views.year_report_csv, name="nrd_year_report_csv"),
     path("mappings/", views.mappings, name="nrd_mappings"),
     path("references/", views.references, name="nrd_references"),
 ]

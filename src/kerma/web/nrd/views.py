@@ -12,12 +12,14 @@ permission (an inspector) gets 403. The work is done by :mod:`kerma.web.nrd.serv
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,11 +28,14 @@ from django.utils.translation import gettext as _
 
 from kerma.reference.loader import ReferenceSetError
 from kerma.reference.vocabulary import Family
+from kerma.web.dose.models import Event
 from kerma.web.nrd import exports
 from kerma.web.nrd.forms import (
     ActionForm,
     AnalysisForm,
     EvaluationForm,
+    EventChoiceForm,
+    ExcludeForm,
     MappingForm,
     ReferenceUploadForm,
 )
@@ -53,7 +58,9 @@ from kerma.web.nrd.references import (
 from kerma.web.nrd.services import (
     add_action,
     add_mapping,
+    current_evaluations,
     refresh_drafts,
+    rerun,
     run_evaluation,
     save_evaluation,
     unmapped_listing,
@@ -118,14 +125,8 @@ def _problems(exc: ValidationError) -> str:
 # --- the yearly plan -----------------------------------------------------------------------
 
 
-def plan(request: HttpRequest) -> HttpResponse:
-    """The plan of a year: per device, what the decision requires, done / due / late."""
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        year = today.year
-    year = min(max(year, 2000), today.year + 1)
+def _plan_context(year: int) -> dict[str, Any]:
+    """The plan of ``year`` grouped per device, with labels, counts and flags (worst first)."""
     data = year_plan(year)
     groups: dict[str, dict[str, Any]] = {}
     for item in data["items"]:
@@ -140,20 +141,134 @@ def plan(request: HttpRequest) -> HttpResponse:
     for item in data["items"]:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     flags = sorted(data["flags"], key=lambda f: f["severity"] != "nonconformity")
-    return render(
-        request,
-        "nrd/plan.html",
+    return {
+        "year": year,
+        "as_of": data["as_of"],
+        "items": data["items"],
+        "groups": list(groups.values()),
+        "flags": flags,
+        "counts": [(s, PLAN_LABELS[s], counts.get(s, 0)) for s in PLAN_LABELS],
+        "reference_sets": data.get("reference_sets", {}),
+    }
+
+
+def _year_of(request: HttpRequest, default: int | None = None) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", default or today.year))
+    except ValueError:
+        year = today.year
+    return min(max(year, 2000), today.year + 1)
+
+
+def plan(request: HttpRequest) -> HttpResponse:
+    """The plan of a year: per device, what the decision requires, done / due / late."""
+    today = timezone.localdate()
+    year = _year_of(request)
+    context = _plan_context(year)
+    context.update(
         {
-            "year": year,
             "previous_year": year - 1,
             "next_year": year + 1 if year < today.year + 1 else None,
-            "as_of": data["as_of"],
-            "groups": list(groups.values()),
-            "flags": flags,
-            "counts": [(s, PLAN_LABELS[s], counts.get(s, 0)) for s in PLAN_LABELS],
-            "reference_sets": data.get("reference_sets", {}),
-        },
+        }
     )
+    return render(request, "nrd/plan.html", context)
+
+
+# --- the yearly report ---------------------------------------------------------------------
+
+
+def _results_of(evaluation: Evaluation) -> list[dict[str, Any]]:
+    return [
+        {
+            **r,
+            "label": QUANTITY_LABELS.get(r["quantity"], r["quantity"]),
+            "unit_display": UNIT_DISPLAY.get(r["unit"], r["unit"]),
+            "status_label": STATUS_LABELS.get(r["status"], r["status"]),
+        }
+        for r in evaluation.results
+    ]
+
+
+def _year_evaluations(year: int) -> list[Evaluation]:
+    """The evaluations on record (latest versions) whose period starts in ``year``."""
+    evaluations = [e for e in current_evaluations() if e.period_from.year == year]
+    for e in evaluations:
+        e.population_label = POPULATION_LABELS.get(e.population, e.population)
+        e.abrogated = e.reference_status == "abrogated"
+        e.result_rows = _results_of(e)
+        e.action_list = list(e.actions.all())
+    return evaluations
+
+
+def _perimeter(groups: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """The devices in the unit's perimeter and those the RAN left out."""
+    inside, outside = [], []
+    for group in groups:
+        device = group["device"]
+        if device.get("id") is None:
+            continue
+        if all(i["requirement"] == "outside_perimeter" for i in group["items"]):
+            outside.append(device)
+        else:
+            inside.append(device)
+    return inside, outside
+
+
+def year_report(request: HttpRequest, year: int) -> HttpResponse:
+    """The year's summary for the inspector: perimeter, plan, results, analyses, actions and
+    what is missing, laid out for printing (A4)."""
+    today = timezone.localdate()
+    if not 2000 <= year <= today.year + 1:
+        raise Http404("year out of range")
+    context = _plan_context(year)
+    inside, outside = _perimeter(context["groups"])
+    missing = [i for i in context["items"] if i["status"] in ("due", "late")]
+    context.update(
+        {
+            "perimeter": inside,
+            "outside": outside,
+            "evaluations": _year_evaluations(year),
+            "missing": missing,
+            "printed_at": timezone.now(),
+            "printed_by": request.user.get_username(),
+        }
+    )
+    return render(request, "nrd/year_report.html", context)
+
+
+def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
+    """The year's results as CSV: one row per evaluation and quantity."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kerma-nrd-{year}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            "evaluation", "version", "device", "act", "act_label", "population", "category",
+            "from", "to", "reference_set", "reference_status", "required_n", "n", "quantity",
+            "unit", "median", "vgd", "nrd", "status", "signed_by", "signed_at", "analysis",
+            "justification", "actions",
+        ]
+    )  # fmt: skip
+    for e in _year_evaluations(year):
+        actions = " | ".join(
+            f"{a.description} ({a.owner}, {a.due_date:%Y-%m-%d}{', done' if a.done else ''})"
+            for a in e.action_list
+        )
+        for r in e.results or [{}]:
+            writer.writerow(
+                [
+                    e.pk, e.version, e.device_label or str(e.device), e.act_code, e.act_label,
+                    e.population, e.category_code, e.period_from, e.period_to, e.reference_set,
+                    e.reference_status, e.required_n, e.n_selected, r.get("quantity", ""),
+                    r.get("unit", ""), r.get("median", ""), r.get("vgd", ""), r.get("nrd", ""),
+                    r.get("status", ""), e.signed_by,
+                    e.signed_at.isoformat() if e.signed_at else "", e.analysis,
+                    e.justification, actions,
+                ]
+            )  # fmt: skip
+    return response
 
 
 # --- evaluations ---------------------------------------------------------------------------
@@ -233,24 +348,26 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _evaluation_post(request, evaluation)
     actions = list(evaluation.actions.all())
-    results = []
-    for r in evaluation.results:
-        results.append(
-            {
-                **r,
-                "label": QUANTITY_LABELS.get(r["quantity"], r["quantity"]),
-                "unit_display": UNIT_DISPLAY.get(r["unit"], r["unit"]),
-                "status_label": STATUS_LABELS.get(r["status"], r["status"]),
-            }
-        )
+    results = _results_of(evaluation)
     quantities, rows = _selected_rows(evaluation)
     french = _french()
+    reasons = _manual_reasons(evaluation)
+    by_user = set(evaluation.excluded_by_user or [])
     excluded = [
-        {**e, "text": (e.get("reason_fr") if french else None) or e.get("reason")}
+        {
+            **e,
+            "text": (e.get("reason_fr") if french else None) or e.get("reason"),
+            "by_user": e.get("study_uid") in by_user,
+            "note": reasons.get(e.get("study_uid"), ""),
+        }
         for e in evaluation.excluded
     ]
     user = request.user
     draft = not evaluation.is_signed
+    if draft and user.has_perm("nrd.change_evaluation"):
+        choices = _event_choices([r["study_uid"] for r in rows if r["event_uid"]])
+        for row in rows:
+            row["choices"] = choices.get(row["study_uid"], []) if row["event_uid"] else []
     superseded_by = evaluation.superseded_by
     history = evaluation.history() if (evaluation.previous_id or superseded_by) else []
     trail = list(AuditEntry.objects.filter(object_type="evaluation", object_id=str(evaluation.pk)))
@@ -287,11 +404,144 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _event_choices(study_uids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The events of each exam (in order), as choices for the physicist."""
+    choices: dict[str, list[dict[str, Any]]] = {}
+    if not study_uids:
+        return choices
+    rows = (
+        Event.objects.filter(exam__study_uid__in=study_uids)
+        .exclude(kind="nm")
+        .order_by("exam_id", "started", "id")
+        .values(
+            "exam__study_uid",
+            "uid",
+            "protocol",
+            "acquisition_type",
+            "event_type",
+            "ctdivol_mgy",
+            "dlp_mgycm",
+            "phantom_cm",
+            "dap_gycm2",
+        )
+    )
+    for row in rows:
+        parts = [row["protocol"] or "", row["acquisition_type"] or row["event_type"] or ""]
+        if row["ctdivol_mgy"] is not None:
+            parts.append(f"CTDIvol {row['ctdivol_mgy']:.3g} mGy")
+        if row["dlp_mgycm"] is not None:
+            parts.append(f"DLP {row['dlp_mgycm']:.4g} mGy·cm")
+        if row["phantom_cm"]:
+            parts.append(f"{row['phantom_cm']} cm")
+        if row["dap_gycm2"] is not None:
+            parts.append(f"DAP {row['dap_gycm2'] * 1000:.4g} mGy·cm²")
+        label = " · ".join(p for p in parts if p) or row["uid"]
+        choices.setdefault(row["exam__study_uid"], []).append({"uid": row["uid"], "label": label})
+    return choices
+
+
+def _manual_reasons(evaluation: Evaluation) -> dict[str, str]:
+    """The reason the physicist gave for each exam excluded by hand (latest entry wins)."""
+    reasons: dict[str, str] = {}
+    entries = AuditEntry.objects.filter(
+        object_type="evaluation", object_id=str(evaluation.pk), action="exclude"
+    ).order_by("at", "id")
+    for entry in entries:
+        uid = (entry.after or {}).get("study_uid")
+        if uid:
+            reasons[uid] = entry.summary
+    return reasons
+
+
+def _refuse_signed(evaluation: Evaluation) -> None:
+    if evaluation.is_signed:
+        raise FrozenEvaluationError(
+            _("Evaluation #%(pk)d is signed off: supersede it with a new version to change it.")
+            % {"pk": evaluation.pk}
+        )
+
+
+def _choose_event(request: HttpRequest, evaluation: Evaluation, by: str) -> None:
+    """Change the acquisition chosen in one selected exam (re-runs the evaluation)."""
+    form = EventChoiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an exam and one of its acquisitions."))
+        return
+    study_uid, event_uid = form.cleaned_data["study_uid"], form.cleaned_data["event_uid"]
+    known = {item.get("study_uid"): item.get("event_uid") for item in evaluation.selected}
+    if study_uid not in known and study_uid not in (evaluation.overrides or {}):
+        messages.error(request, _("This exam is not in the sample."))
+        return
+    valid = {c["uid"] for c in _event_choices([study_uid]).get(study_uid, [])}
+    if event_uid not in valid:
+        messages.error(request, _("This acquisition does not belong to the exam."))
+        return
+    before = known.get(study_uid)
+    overrides = {**(evaluation.overrides or {}), study_uid: event_uid}
+    with transaction.atomic():
+        rerun(evaluation, by=by, overrides=overrides)
+        AuditEntry.record(
+            evaluation,
+            "override",
+            actor=by,
+            before={"study_uid": study_uid, "event_uid": before},
+            after={"study_uid": study_uid, "event_uid": event_uid},
+            summary=f"{study_uid}: {before} → {event_uid}",
+        )
+    messages.success(request, _("The acquisition is changed; the evaluation is re-run."))
+
+
+def _exclude_exam(request: HttpRequest, evaluation: Evaluation, by: str, exclude: bool) -> None:
+    """Exclude an exam by hand with a reason, or put it back (re-runs the evaluation)."""
+    form = ExcludeForm(request.POST) if exclude else None
+    if form is not None and not form.is_valid():
+        messages.error(request, _("Excluding an exam needs a reason."))
+        return
+    study_uid = (request.POST.get("study_uid") or "").strip()
+    current = list(evaluation.excluded_by_user or [])
+    if exclude:
+        if study_uid not in {item.get("study_uid") for item in evaluation.selected}:
+            messages.error(request, _("This exam is not in the sample."))
+            return
+        if study_uid not in current:
+            current.append(study_uid)
+        reason = form.cleaned_data["reason"].strip()
+    else:
+        if study_uid not in current:
+            messages.error(request, _("This exam was not excluded by hand."))
+            return
+        current.remove(study_uid)
+        reason = request.POST.get("reason", "").strip()
+    with transaction.atomic():
+        rerun(evaluation, by=by, excluded_by_user=current)
+        AuditEntry.record(
+            evaluation,
+            "exclude" if exclude else "include",
+            actor=by,
+            after={"study_uid": study_uid},
+            summary=reason,
+        )
+    if exclude:
+        messages.success(request, _("The exam is excluded; the evaluation is re-run."))
+    else:
+        messages.success(
+            request, _("The exam is back in the candidates; the evaluation is re-run.")
+        )
+
+
 def _evaluation_post(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
     step = request.POST.get("step", "")
     by = _actor(request)
     try:
-        if step == "analysis":
+        if step == "choose":
+            _require(request, "change_evaluation")
+            _refuse_signed(evaluation)
+            _choose_event(request, evaluation, by)
+        elif step in ("exclude", "include"):
+            _require(request, "change_evaluation")
+            _refuse_signed(evaluation)
+            _exclude_exam(request, evaluation, by, exclude=step == "exclude")
+        elif step == "analysis":
             _require(request, "change_evaluation")
             form = AnalysisForm(request.POST)
             if form.is_valid():
