@@ -908,6 +908,83 @@ def reference_use(
     console.print(f"Reference set in use — {choice}", highlight=False)
 
 
+@nrd_app.command("enter")
+def enter_command(
+    device_id: Annotated[int, typer.Option("--device", help="Device id (see `kerma devices`)")],
+    act: Annotated[str, typer.Option("--act", help="Act code, e.g. RX-THORAX-PA, CT-TAP")],
+    period_from: Annotated[str, typer.Option("--from", help="First study date, YYYY-MM-DD")],
+    period_to: Annotated[str, typer.Option("--to", help="Last study date, YYYY-MM-DD")],
+    file: Annotated[
+        Path,
+        typer.Option(
+            "--file", help="The typed rows: CSV (',' or ';', decimal comma) or XLSX, header first"
+        ),
+    ],
+    population: Annotated[str, typer.Option(help="adult or paediatric")] = "adult",
+    weight_class: Annotated[
+        str | None,
+        typer.Option("--weight-class", help="Paediatric weight category of the reference set"),
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="Use this reference set instead of the one chosen")
+    ] = None,
+    save: Annotated[bool, typer.Option("--save", help="Store the evaluation (a draft)")] = False,
+    as_json: JsonOption = False,
+    by: ByOption = None,
+) -> None:
+    """Evaluate typed rows (a unit without dose archive): same rules, stored as manual entry.
+
+    Columns: date, age (years), sex, weight (kg), height (cm) or (m), then the act's quantities
+    with their unit in the header — CTDIvol (mGy), DLP (mGy·cm); DAP (mGy·cm²); interventional
+    DAP (Gy·cm²), fluoro time (min); activity (MBq). Errors name the row and the column.
+    """
+    if population not in ("adult", "paediatric"):
+        raise typer.BadParameter("choose adult or paediatric", param_hint="--population")
+    first, last = _day(period_from, "--from"), _day(period_to, "--to")
+    if not file.is_file():
+        raise _fail(f"no file {file}")
+    _setup()
+    from kerma.web.nrd.manual import (
+        ManualEntryError,
+        read_upload,
+        run_manual_evaluation,
+        save_manual_evaluation,
+    )
+    from kerma.web.nrd.services import evaluation_to_dict
+
+    device = _device(device_id)
+    assert first is not None and last is not None
+    try:
+        cells = read_upload(file.name, file.read_bytes())
+        run = run_manual_evaluation(
+            device,
+            act,
+            cells,
+            population=population,
+            category=weight_class,
+            period_from=first,
+            period_to=last,
+            reference_name=reference,
+            filename=file.name,
+        )
+    except ManualEntryError as exc:
+        for error in exc.errors:
+            console.print(f"[red]{error}", highlight=False)
+        raise typer.Exit(2) from None
+    except (ValueError, LookupError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    data = run.to_dict()
+    if save:
+        with _acting(by) as name, _refusals():
+            stored = save_manual_evaluation(run, by=name)
+        data = evaluation_to_dict(stored)
+        console.print(f"Saved as evaluation #{stored.pk} (manual entry, draft)")
+    if as_json:
+        _print_json(data)
+    else:
+        _print_evaluation(data)
+
+
 def main() -> None:
     """Run ``nrd`` and ``reference`` as one command (``python -m kerma.nrd_cli``)."""
     app = typer.Typer(no_args_is_help=True, add_completion=False)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("node/", include("kerma.web.node.urls")),
+    path("nrd/", include("kerma.web.nrd.urls_manual")),
     path("nrd/", include("kerma.web.nrd.urls")),
     path("", include("kerma.web.dose.urls")),
 ]

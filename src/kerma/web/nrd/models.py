@@ -504,6 +504,15 @@ class Evaluation(AuditedModel):
     overrides = models.JSONField(default=dict, blank=True)
     excluded_by_user = models.JSONField(default=list, blank=True)
     mapping_rules = models.JSONField(default=list, blank=True)
+    # Where the sample comes from: the dose archive, or rows typed/imported by hand (units
+    # without a dose archive); a manual entry keeps its raw rows and is never re-run from the
+    # archive.
+    source = models.CharField(
+        max_length=16,
+        choices=[("archive", _("dose archive")), ("manual", _("manual entry"))],
+        default="archive",
+    )
+    manual_entry = models.JSONField(null=True, blank=True)
     exceeds_nrd = models.BooleanField(default=False)
     analysis = models.TextField(blank=True, help_text=_("The physicist's analysis"))
     justification = models.TextField(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -617,6 +618,10 @@ def save_evaluation(run: EvaluationRun, *, by: str) -> Evaluation:
     return evaluation
 
 
+class ManualEvaluationError(PermissionDenied):
+    """A change that needs the dose archive, asked of an evaluation entered by hand."""
+
+
 def rerun(
     evaluation: Evaluation,
     *,
@@ -625,7 +630,12 @@ def rerun(
     excluded_by_user: list[str] | None = None,
 ) -> Evaluation:
     """Recompute a draft with the current mapping and reference set (and new physicist's
-    choices, when given); a signed evaluation raises FrozenEvaluationError (supersede it)."""
+    choices, when given); a signed evaluation raises FrozenEvaluationError (supersede it).
+    A manually entered evaluation has no archive to re-run from: ManualEvaluationError."""
+    if evaluation.source == "manual":
+        raise ManualEvaluationError(
+            "this evaluation was entered by hand: enter the rows again to change it"
+        )
     run = run_evaluation(
         evaluation.device,
         evaluation.act_code,
@@ -647,7 +657,11 @@ def rerun(
 
 def refresh_drafts(*, by: str, device_id: int | None = None) -> int:
     """Re-run every draft (unsigned) evaluation of ``device_id`` (all devices when None)."""
-    drafts = Evaluation.objects.filter(signed_at__isnull=True).select_related("device")
+    drafts = (
+        Evaluation.objects.filter(signed_at__isnull=True)
+        .exclude(source="manual")
+        .select_related("device")
+    )
     if device_id is not None:
         drafts = drafts.filter(device_id=device_id)
     count = 0
