@@ -237,7 +237,12 @@ def _send(port: int, paths: list[Path], acknowledged: list[str], calling: str) -
     try:
         for path in paths:
             ds = pydicom.dcmread(path)
-            status = assoc.send_c_store(ds)
+            if not assoc.is_established:  # the node was killed under this sender
+                break
+            try:
+                status = assoc.send_c_store(ds)
+            except RuntimeError:  # the association dropped between the check and the send
+                break
             if status and status.Status == 0x0000:
                 acknowledged.append(str(ds.SOPInstanceUID))
             elif not assoc.is_established:
