@@ -2175,8 +2175,14 @@ def write_dx_image(
     )
     if entrance is not None:
         ds.EntranceDoseInmGy = _ds(entrance)
-    ds.ImagerPixelSpacing = ["0.139", "0.139"]
-    ds.DetectorType = "SCINTILLATOR"
+    _detector_image(ds, pixel_spacing_mm="0.139", detector_type="SCINTILLATOR")
+    return _save(ds, Path(path), quirks)
+
+
+def _detector_image(ds: Dataset, *, pixel_spacing_mm: str, detector_type: str) -> None:
+    """Add the detector and presentation attributes (and small pixels) of a DX or MG image."""
+    ds.ImagerPixelSpacing = [pixel_spacing_mm, pixel_spacing_mm]
+    ds.DetectorType = detector_type
     ds.PixelIntensityRelationship = "LOG"
     ds.PixelIntensityRelationshipSign = 1
     ds.RescaleIntercept = "0"
@@ -2186,7 +2192,6 @@ def write_dx_image(
     ds.WindowCenter = "2048"
     ds.WindowWidth = "4096"
     _pixels(ds)
-    return _save(ds, Path(path), quirks)
 
 
 def write_mg_image(
@@ -2253,17 +2258,7 @@ def write_mg_image(
         ds.HalfValueLayer = _ds(event.half_value_layer_mm)
     if event.primary_angle_deg is not None:
         ds.PositionerPrimaryAngle = _ds(event.primary_angle_deg)
-    ds.ImagerPixelSpacing = ["0.1", "0.1"]
-    ds.DetectorType = "DIRECT"
-    ds.PixelIntensityRelationship = "LOG"
-    ds.PixelIntensityRelationshipSign = 1
-    ds.RescaleIntercept = "0"
-    ds.RescaleSlope = "1"
-    ds.RescaleType = "US"
-    ds.PresentationLUTShape = "IDENTITY"
-    ds.WindowCenter = "2048"
-    ds.WindowWidth = "4096"
-    _pixels(ds)
+    _detector_image(ds, pixel_spacing_mm="0.1", detector_type="DIRECT")
     return _save(ds, Path(path), quirks)
 
 
