@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "kerma.web.accounts",
     "kerma.web.dose",
     "kerma.web.node",
     "kerma.web.nrd",

@@ -37,6 +37,15 @@ class Device(models.Model):
         default=False, help_text=_("Set by a user: imports no longer change the category")
     )
     display_name = models.TextField(blank=True)
+    unit = models.ForeignKey(
+        "accounts.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("unit"),
+    )
+    commissioned_on = models.DateField(_("commissioning date"), null=True, blank=True)
     first_seen = models.DateTimeField(auto_now_add=True)
     last_report_at = models.DateTimeField(null=True, blank=True)
 
