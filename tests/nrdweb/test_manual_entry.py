@@ -7,7 +7,6 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from typer.testing import CliRunner
@@ -24,6 +23,7 @@ from kerma.web.nrd.manual import (
 )
 from kerma.web.nrd.models import AuditEntry, Evaluation
 from kerma.web.nrd.references import reference_for_act
+from users import perms_user
 
 pytestmark = pytest.mark.django_db  # the reference set in use is read from the database
 
@@ -209,9 +209,7 @@ def test_the_page_shows_errors_then_redirects_to_the_evaluation(
     client, django_user_model, make_device
 ):
     device = make_device()
-    user = django_user_model.objects.create_user("phys", password="pw-123456")
-    user.user_permissions.add(Permission.objects.get(codename="add_evaluation"))
-    client.force_login(user)
+    client.force_login(perms_user("phys", ["add_evaluation", "view_evaluation"]))
     url = reverse("nrd_manual_entry")
     assert client.get(url).status_code == 200
     form = {

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 
 from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.nrd.models import AuditEntry, Evaluation
 from kerma.web.nrd.services import add_action, add_mapping, run_evaluation, save_evaluation
+from users import perms_user
 
 pytestmark = [
     pytest.mark.django_db,
@@ -93,11 +94,8 @@ def _signed(evaluation: Evaluation) -> Evaluation:
 
 
 def _user(username: str, perms: list[str]) -> User:
-    user = User.objects.create_user(username, password="x")
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="nrd", codename__in=perms)
-    )
-    return user
+    views = ["view_evaluation", "view_protocolmapping", "view_storedreferenceset"]
+    return perms_user(username, [*perms, *views])
 
 
 @pytest.fixture

@@ -126,18 +126,6 @@ def _same_names(identity: DeviceIdentity) -> Device | None:
     return device
 
 
-_default_unit: list[int] = []
-
-
-def _default_unit_id() -> int:
-    """Return the id of the unit new devices join (looked up once per process)."""
-    from kerma.web.accounts.models import Unit
-
-    if not _default_unit or not Unit.objects.filter(pk=_default_unit[0]).exists():
-        _default_unit[:] = [Unit.default().pk]
-    return _default_unit[0]
-
-
 def _device_for(report: DoseReport) -> Device:
     identity = report.device
     key = identity.key()
@@ -150,7 +138,7 @@ def _device_for(report: DoseReport) -> Device:
         identity.manufacturer, identity.model, report.modality
     )
     if device is None:
-        device = Device(identity_key=key, category=category, unit_id=_default_unit_id())
+        device = Device(identity_key=key, category=category)
     elif not device.category_confirmed and (
         _CATEGORY_RANK.get(category, 0) > _CATEGORY_RANK.get(device.category, 0)
     ):

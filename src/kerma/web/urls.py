@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("node/", include("kerma.web.node.urls")),
+    path("charts/", include("kerma.web.charts.urls")),
+    path("history/", include("kerma.web.accounts.urls")),
     path("nrd/", include("kerma.web.nrd.urls_manual")),
     path("nrd/", include("kerma.web.nrd.urls")),
     path("", include("kerma.web.dose.urls")),

@@ -1,65 +1,171 @@
-"""Pages of the unit: the dashboard and the device inventory."""
+"""Pages of the unit: the dashboard and the device inventory.
+
+The dashboard answers "is everything in order?" at a glance: the devices and their last report,
+the NRD status grid of the year (device × act), open corrective actions and alerts, and the
+health of the import path (DICOM node, quarantine). Every query is narrowed to the user's units.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from kerma.dicom.node import read_status
+from kerma.web.accounts.scope import (
+    get_visible_or_404,
+    require,
+    sees_all_units,
+    visible,
+    visible_devices,
+    visible_units,
+)
 from kerma.web.dose.models import Device, Exam, QuarantinedFile
+from kerma.web.dose.panels import dashboard_panels
 from kerma.web.dose.queries import select_exams
 
 LATEST_EXAMS_OF_DEVICE = 20
 QUARANTINE_RECENT_DAYS = 30
+SILENT_DEVICE_DAYS = 7
+
+# Colour classes of the grid, from the worst result of a done evaluation or the plan's status.
+GRID_STATES = {
+    "above_nrd": gettext_lazy("above the NRD"),
+    "between": gettext_lazy("between VGD and NRD"),
+    "below_nrd": gettext_lazy("below the NRD"),
+    "below_vgd": gettext_lazy("below the VGD"),
+    "no_reference": gettext_lazy("no reference value"),
+    "done": gettext_lazy("done"),
+    "due": gettext_lazy("due"),
+    "late": gettext_lazy("late"),
+}
+_WORST_FIRST = ("above_nrd", "between", "below_nrd", "below_vgd", "no_reference")
 
 
 # --- dashboard ---------------------------------------------------------------------------
 
 
-def _devices_with_counts() -> QuerySet[Device]:
-    """Devices annotated with their exam counts (test exams apart) and last study date."""
-    return Device.objects.annotate(
+def _devices_with_counts(user: Any) -> QuerySet[Device]:
+    """The user's devices annotated with their exam counts (test exams apart) and last study."""
+    return visible_devices(user).annotate(
         exam_count=Count("exams", filter=Q(exams__is_test=False)),
         test_count=Count("exams", filter=Q(exams__is_test=True)),
         last_study=Max("exams__study_date"),
     )
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """Dashboard: the device fleet, exam counts per modality, files kept in quarantine."""
-    devices = list(_devices_with_counts().order_by("category", "display_name", "manufacturer"))
-    exams = Exam.objects.aggregate(
-        total=Count("id", filter=Q(is_test=False)),
-        tests=Count("id", filter=Q(is_test=True)),
-        latest=Max("study_date", filter=Q(is_test=False)),
-    )
-    by_modality = list(
-        Exam.objects.filter(is_test=False)
-        .values("modality")
-        .annotate(count=Count("id"))
-        .order_by("-count", "modality")
-    )
+def _cell_state(item: dict[str, Any]) -> str:
+    """The colour of a plan item: the worst result when evaluated, else due / late."""
+    evaluation = item.get("evaluation")
+    if evaluation:
+        statuses = [r.get("status") for r in evaluation.get("results", [])]
+        return next((s for s in _WORST_FIRST if s in statuses), "done")
+    return item["status"]
+
+
+def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
+    """Return the NRD status grid of ``year``: one row per device, one cell per required act.
+
+    Each cell: act code and label, population, state (a key of GRID_STATES), state label and
+    the evaluation id when there is one. Devices with nothing required are left out.
+    """
+    from kerma.web.nrd.services import year_plan
+
+    ids = None if sees_all_units(user) else list(visible_devices(user).values_list("id", flat=True))
+    rows: dict[str, dict[str, Any]] = {}
+    for item in year_plan(year, device_ids=ids)["items"]:
+        if item["status"] == "not_required" or not item.get("act"):
+            continue
+        device = item["device"]
+        key = str(device.get("id") or device.get("unit"))
+        row = rows.setdefault(key, {"device": device, "cells": []})
+        state = _cell_state(item)
+        evaluation = item.get("evaluation") or {}
+        row["cells"].append(
+            {
+                "act": item["act"]["code"],
+                "label": item["act"].get("label", ""),
+                "population": item["population"],
+                "state": state,
+                "state_label": GRID_STATES.get(state, state),
+                "evaluation_id": evaluation.get("id"),
+                "signed": evaluation.get("signed"),
+            }
+        )
+    return list(rows.values())
+
+
+def _open_actions(user: Any) -> list[Any]:
+    from kerma.web.nrd.models import CorrectiveAction
+
+    actions = CorrectiveAction.objects.filter(done=False).select_related("evaluation__device")
+    return list(visible(actions, user, "evaluation__device__").order_by("due_date", "id")[:10])
+
+
+def _import_health(user: Any) -> dict[str, Any]:
+    """The DICOM node's status, the quarantine and the devices that went silent."""
     since = timezone.now() - timedelta(days=QUARANTINE_RECENT_DAYS)
     quarantine = QuarantinedFile.objects.aggregate(
         total=Count("id"), recent=Count("id", filter=Q(created_at__gte=since))
     )
+    return {
+        "node": read_status(),
+        "quarantine_total": quarantine["total"],
+        "quarantine_recent": quarantine["recent"],
+        "quarantine_days": QUARANTINE_RECENT_DAYS,
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Dashboard: devices and their last report, the NRD status grid of the year, open actions
+    and alerts, import and DICOM node health."""
+    require(request, "dose.view_exam")
+    user = request.user
+    devices = list(
+        _devices_with_counts(user).order_by("category", "display_name", "manufacturer")
+    )
+    exams = visible(Exam.objects.all(), user)
+    totals = exams.aggregate(
+        total=Count("id", filter=Q(is_test=False)),
+        tests=Count("id", filter=Q(is_test=True)),
+        latest=Max("study_date", filter=Q(is_test=False)),
+    )
+    silent_since = timezone.now() - timedelta(days=SILENT_DEVICE_DAYS)
+    for device in devices:
+        device.silent = bool(device.last_report_at and device.last_report_at < silent_since)
     last_reports = [d.last_report_at for d in devices if d.last_report_at]
+    year = timezone.localdate().year
+    can_nrd = user.has_perm("nrd.view_evaluation")
+    grid = nrd_grid(user, year) if can_nrd else []
     return render(
         request,
         "dose/home.html",
         {
             "devices": devices,
-            "exam_count": exams["total"],
-            "test_count": exams["tests"],
-            "latest_study": exams["latest"],
-            "by_modality": by_modality,
-            "quarantine_total": quarantine["total"],
-            "quarantine_recent": quarantine["recent"],
-            "quarantine_days": QUARANTINE_RECENT_DAYS,
+            "exam_count": totals["total"],
+            "test_count": totals["tests"],
+            "latest_study": totals["latest"],
             "last_report_at": max(last_reports) if last_reports else None,
+            "silent_days": SILENT_DEVICE_DAYS,
+            "year": year,
+            "today": timezone.localdate(),
+            "grid": grid,
+            "grid_states": list(GRID_STATES.items()),
+            "grid_late": sum(c["state"] == "late" for r in grid for c in r["cells"]),
+            "grid_above": sum(c["state"] == "above_nrd" for r in grid for c in r["cells"]),
+            "actions": _open_actions(user) if can_nrd else [],
+            "health": _import_health(user),
+            "units": list(visible_units(user)),
+            "panels": dashboard_panels(request),
         },
     )
 
@@ -67,15 +173,109 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- devices -----------------------------------------------------------------------------
 
 
+class DeviceForm(forms.ModelForm):
+    """The inventory fields a physicist or the RAN keeps up to date."""
+
+    in_perimeter = forms.BooleanField(
+        label=gettext_lazy("In the RAN's perimeter (NRD evaluations required)"), required=False
+    )
+
+    class Meta:
+        model = Device
+        fields = [
+            "display_name",
+            "category",
+            "manufacturer",
+            "model",
+            "serial_number",
+            "location",
+            "commissioned_on",
+            "unit",
+        ]
+        labels = {
+            "display_name": gettext_lazy("Name shown"),
+            "category": gettext_lazy("Category"),
+            "manufacturer": gettext_lazy("Manufacturer"),
+            "model": gettext_lazy("Model"),
+            "serial_number": gettext_lazy("Serial number"),
+            "location": gettext_lazy("Location"),
+        }
+        widgets = {"commissioned_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("manufacturer", "model", "serial_number", "location", "display_name"):
+            self.fields[name].widget = forms.TextInput()
+        if user is not None:
+            self.fields["unit"].queryset = visible_units(user)
+            self.fields["unit"].required = True
+
+
+def _device_audit_data(device: Device, in_perimeter: bool | None) -> dict[str, Any]:
+    from kerma.web.nrd.audit import jsonable
+
+    data = {name: getattr(device, name) for name in DeviceForm.Meta.fields if name != "unit"}
+    data["unit"] = device.unit_id
+    data["in_perimeter"] = in_perimeter
+    return jsonable(data)
+
+
+def _in_perimeter(device: Device) -> bool:
+    from kerma.web.nrd.services import settings_of
+
+    settings = settings_of(device)
+    return True if settings is None else settings.in_perimeter
+
+
+def _save_device(request: HttpRequest, device: Device, form: DeviceForm) -> None:
+    """Save the inventory form; the change and its before/after go to the audit log."""
+    from kerma.web.nrd.audit import acting_as, actor_of, changed
+    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.nrd.services import set_device_settings
+
+    by = actor_of(request.user)
+    stored = Device.objects.get(pk=device.pk)
+    before = _device_audit_data(stored, _in_perimeter(stored))
+    with transaction.atomic(), acting_as(by):
+        device = form.save(commit=False)
+        if form.cleaned_data["category"] != stored.category:
+            device.category_confirmed = True  # a person chose it: imports keep it
+        device.save()
+        wanted = form.cleaned_data["in_perimeter"]
+        if wanted != before["in_perimeter"]:
+            set_device_settings(device, by=by, in_perimeter=wanted)
+        b, a = changed(before, _device_audit_data(device, wanted))
+        if b or a:
+            AuditEntry.record(("device", device.pk), "update", actor=by, before=b, after=a,
+                              summary=str(device))
+
+
 def device_list(request: HttpRequest) -> HttpResponse:
-    """All devices that sent dose data, with their exam counts."""
-    devices = _devices_with_counts().order_by("category", "display_name", "manufacturer", "model")
+    """The inventory of the user's units: every device with its category, identity and counts."""
+    require(request, "dose.view_device")
+    devices = _devices_with_counts(request.user).select_related("unit", "nrd_settings")
+    devices = devices.order_by("unit__name", "category", "display_name", "manufacturer", "model")
     return render(request, "dose/device_list.html", {"devices": devices})
 
 
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One device: its identity, its exams counted per modality, its latest exams."""
-    device = get_object_or_404(Device, pk=pk)
+    """One device: its inventory record (editable with dose.change_device), its exams counted
+    per modality, its latest exams and the history of its record."""
+    require(request, "dose.view_device")
+    device = get_visible_or_404(Device.objects.select_related("unit"), request.user, "", pk=pk)
+    can_edit = request.user.has_perm("dose.change_device")
+    form = None
+    if request.method == "POST":
+        require(request, "dose.change_device")
+        form = DeviceForm(request.POST, instance=device, user=request.user)
+        if form.is_valid():
+            _save_device(request, device, form)
+            messages.success(request, _("Device record saved."))
+            return redirect("device_detail", pk=device.pk)
+    elif can_edit:
+        form = DeviceForm(
+            instance=device, user=request.user, initial={"in_perimeter": _in_perimeter(device)}
+        )
     by_modality = list(
         device.exams.values("modality")
         .annotate(
@@ -86,16 +286,27 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-count", "modality")
     )
     latest = list(select_exams(include_tests=True).filter(device=device)[:LATEST_EXAMS_OF_DEVICE])
+    from kerma.web.nrd.models import AuditEntry
+
+    history = list(
+        AuditEntry.objects.filter(
+            Q(object_type="device", object_id=str(device.pk))
+            | Q(object_type="device_settings", object_id=str(device.pk))
+        ).order_by("-at", "-id")[:20]
+    )
     return render(
         request,
         "dose/device_detail.html",
         {
             "device": device,
+            "in_perimeter": _in_perimeter(device),
             "by_modality": by_modality,
             "exam_count": sum(row["count"] for row in by_modality),
             "test_count": sum(row["tests"] for row in by_modality),
             "latest": latest,
+            "form": form,
+            "can_edit": can_edit,
+            "history": history,
         },
+        status=400 if form is not None and form.is_bound else 200,
     )
-
-

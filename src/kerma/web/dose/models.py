@@ -3,6 +3,8 @@ reports they were read from, and the files kept aside. Units are in the column n
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,14 @@ class Device(models.Model):
         ordering = ["display_name", "manufacturer", "model"]
         verbose_name = _("device")
         verbose_name_plural = _("devices")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a device always belongs to a unit (the default unit when none is given)."""
+        if self.unit_id is None:
+            from kerma.web.accounts.models import Unit
+
+            self.unit = Unit.default()
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return (

@@ -13,7 +13,21 @@ from kerma.web.dose.models import Device
 DATE = {"type": "date"}
 
 
-class EvaluationForm(forms.Form):
+class _UserDevicesMixin:
+    """Narrows the ``device`` field to the devices of the user's units (``user=`` argument)."""
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        if user is not None:
+            from kerma.web.accounts.scope import visible_devices
+
+            field = self.fields["device"]  # type: ignore[attr-defined]
+            field.queryset = visible_devices(user).order_by(
+                "display_name", "manufacturer", "model"
+            )
+
+
+class EvaluationForm(_UserDevicesMixin, forms.Form):
     """Device, act, population, weight class and period of a new evaluation."""
 
     device = forms.ModelChoiceField(
@@ -75,7 +89,7 @@ class ExcludeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
-class MappingForm(forms.Form):
+class MappingForm(_UserDevicesMixin, forms.Form):
     """A mapping rule: protocol names matching a pattern on a device (or all) → an act."""
 
     device = forms.ModelChoiceField(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
@@ -816,8 +816,11 @@ def year_plan(
     *,
     as_of: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    device_ids: Iterable[int] | None = None,
 ) -> dict[str, Any]:
     """Return the plan of ``year`` as JSON data: items and inspector flags.
+
+    ``device_ids`` narrows the plan to those devices (a user's units); None means every device.
 
     Devices: every stored device whose family of acts is known, with its NRD settings (in the
     perimeter unless the RAN put it outside). Activity: :func:`year_activity`. Evaluations: the
@@ -829,7 +832,10 @@ def year_plan(
     use has no act for, sets that are not in force, devices of unknown family.
     """
     as_of = as_of or timezone.localdate()
-    devices = list(Device.objects.select_related("nrd_settings").order_by("id"))
+    devices_query = Device.objects.select_related("nrd_settings").order_by("id")
+    if device_ids is not None:
+        devices_query = devices_query.filter(pk__in=list(device_ids))
+    devices = list(devices_query)
     plan_devices: list[PlanDevice] = []
     flags: list[dict[str, Any]] = []
     activity = year_activity(year, devices, progress=progress)
@@ -848,7 +854,8 @@ def year_plan(
                 )
             continue
         plan_devices.append(pd)
-    evaluations = current_evaluations()
+    shown = {d.pk for d in devices}
+    evaluations = [e for e in current_evaluations() if e.device_id in shown]
     records = [
         EvaluationRecord(
             device_id=str(e.device_id),
@@ -979,8 +986,11 @@ def unmapped_listing(
     period_from: date | None = None,
     period_to: date | None = None,
     limit: int = 3,
+    device_ids: Iterable[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Return the procedure names no rule maps, per device, most frequent first.
+
+    ``device_ids`` narrows the listing to those devices (a user's units).
 
     Each: ``device`` {id, name}, ``name``, ``count`` (exams, test exams left out) and
     ``suggestions`` (likely acts of the device's family from the set in use, best first).
@@ -988,6 +998,8 @@ def unmapped_listing(
     rows = Exam.objects.filter(is_test=False)
     if device is not None:
         rows = rows.filter(device=device)
+    if device_ids is not None:
+        rows = rows.filter(device_id__in=list(device_ids))
     if period_from is not None:
         rows = rows.filter(study_date__gte=period_from)
     if period_to is not None:

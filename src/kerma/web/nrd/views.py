@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,6 +29,13 @@ from django.utils.translation import gettext as _
 
 from kerma.reference.loader import ReferenceSetError
 from kerma.reference.vocabulary import Family
+from kerma.web.accounts.scope import (
+    device_filter,
+    get_visible_or_404,
+    sees_all_units,
+    visible,
+    visible_devices,
+)
 from kerma.web.dose.models import Event
 from kerma.web.nrd import exports
 from kerma.web.nrd.forms import (
@@ -114,6 +122,18 @@ def _require(request: HttpRequest, *perms: str) -> None:
         raise PermissionDenied
 
 
+def _device_ids(request: HttpRequest) -> list[int] | None:
+    """The ids of the devices the user may see (None: every device, for administrators)."""
+    if sees_all_units(request.user):
+        return None
+    return list(visible_devices(request.user).values_list("id", flat=True))
+
+
+def _evaluations(request: HttpRequest) -> QuerySet[Evaluation]:
+    """The evaluations of the user's units."""
+    return visible(Evaluation.objects.all(), request.user)
+
+
 def _french() -> bool:
     return (get_language() or "fr").startswith("fr")
 
@@ -125,9 +145,11 @@ def _problems(exc: ValidationError) -> str:
 # --- the yearly plan -----------------------------------------------------------------------
 
 
-def _plan_context(year: int) -> dict[str, Any]:
-    """The plan of ``year`` grouped per device, with labels, counts and flags (worst first)."""
-    data = year_plan(year)
+def _plan_context(year: int, device_ids: list[int] | None = None) -> dict[str, Any]:
+    """The plan of ``year`` grouped per device, with labels, counts and flags (worst first).
+
+    ``device_ids``: the devices the user may see (None: all)."""
+    data = year_plan(year, device_ids=device_ids)
     groups: dict[str, dict[str, Any]] = {}
     for item in data["items"]:
         device = item["device"]
@@ -163,9 +185,10 @@ def _year_of(request: HttpRequest, default: int | None = None) -> int:
 
 def plan(request: HttpRequest) -> HttpResponse:
     """The plan of a year: per device, what the decision requires, done / due / late."""
+    _require(request, "view_evaluation")
     today = timezone.localdate()
     year = _year_of(request)
-    context = _plan_context(year)
+    context = _plan_context(year, _device_ids(request))
     context.update(
         {
             "previous_year": year - 1,
@@ -190,9 +213,14 @@ def _results_of(evaluation: Evaluation) -> list[dict[str, Any]]:
     ]
 
 
-def _year_evaluations(year: int) -> list[Evaluation]:
-    """The evaluations on record (latest versions) whose period starts in ``year``."""
-    evaluations = [e for e in current_evaluations() if e.period_from.year == year]
+def _year_evaluations(year: int, device_ids: list[int] | None = None) -> list[Evaluation]:
+    """The evaluations on record (latest versions) whose period starts in ``year``, of the
+    devices ``device_ids`` (None: all)."""
+    evaluations = [
+        e
+        for e in current_evaluations()
+        if e.period_from.year == year and (device_ids is None or e.device_id in device_ids)
+    ]
     for e in evaluations:
         e.population_label = POPULATION_LABELS.get(e.population, e.population)
         e.abrogated = e.reference_status == "abrogated"
@@ -218,17 +246,19 @@ def _perimeter(groups: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
 def year_report(request: HttpRequest, year: int) -> HttpResponse:
     """The year's summary for the inspector: perimeter, plan, results, analyses, actions and
     what is missing, laid out for printing (A4)."""
+    _require(request, "view_evaluation")
     today = timezone.localdate()
     if not 2000 <= year <= today.year + 1:
         raise Http404("year out of range")
-    context = _plan_context(year)
+    device_ids = _device_ids(request)
+    context = _plan_context(year, device_ids)
     inside, outside = _perimeter(context["groups"])
     missing = [i for i in context["items"] if i["status"] in ("due", "late")]
     context.update(
         {
             "perimeter": inside,
             "outside": outside,
-            "evaluations": _year_evaluations(year),
+            "evaluations": _year_evaluations(year, device_ids),
             "missing": missing,
             "printed_at": timezone.now(),
             "printed_by": request.user.get_username(),
@@ -239,6 +269,8 @@ def year_report(request: HttpRequest, year: int) -> HttpResponse:
 
 def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
     """The year's results as CSV: one row per evaluation and quantity."""
+    _require(request, "view_evaluation")
+    device_ids = _device_ids(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kerma-nrd-{year}.csv"'
     response.write("\ufeff")
@@ -251,7 +283,7 @@ def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
             "justification", "actions",
         ]
     )  # fmt: skip
-    for e in _year_evaluations(year):
+    for e in _year_evaluations(year, device_ids):
         actions = " | ".join(
             f"{a.description} ({a.owner}, {a.due_date:%Y-%m-%d}{', done' if a.done else ''})"
             for a in e.action_list
@@ -276,13 +308,17 @@ def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
 
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     """Every evaluation, newest first, with its state."""
+    _require(request, "view_evaluation")
     evaluations = list(
-        Evaluation.objects.select_related("device")
+        _evaluations(request)
+        .select_related("device")
         .defer("selected", "excluded", "unmapped", "mapping_rules")
         .order_by("-period_from", "-id")
     )
     superseded = set(
-        Evaluation.objects.filter(previous__isnull=False).values_list("previous_id", flat=True)
+        _evaluations(request)
+        .filter(previous__isnull=False)
+        .values_list("previous_id", flat=True)
     )
     for e in evaluations:
         e.is_superseded = e.pk in superseded
@@ -297,7 +333,7 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
     """Run an evaluation (device, act, population, weight class, period) and show it."""
     if request.method == "POST":
         _require(request, "add_evaluation")
-        form = EvaluationForm(request.POST)
+        form = EvaluationForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -315,7 +351,8 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("nrd_evaluation", pk=evaluation.pk)
     else:
-        form = EvaluationForm(initial=request.GET or None)
+        _require(request, "view_evaluation")
+        form = EvaluationForm(initial=request.GET or None, user=request.user)
     return render(request, "nrd/evaluation_new.html", {"form": form})
 
 
@@ -344,7 +381,10 @@ def _selected_rows(evaluation: Evaluation) -> tuple[list[str], list[dict[str, An
 
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One evaluation: sample, results, analysis, actions, sign-off and history; its forms."""
-    evaluation = get_object_or_404(Evaluation.objects.select_related("device"), pk=pk)
+    _require(request, "view_evaluation")
+    evaluation = get_visible_or_404(
+        Evaluation.objects.select_related("device"), request.user, pk=pk
+    )
     if request.method == "POST":
         return _evaluation_post(request, evaluation)
     actions = list(evaluation.actions.all())
@@ -586,7 +626,10 @@ def evaluation_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The evaluation as the per-patient data IRSN asks for (XLSX or CSV)."""
     if fmt not in ("xlsx", "csv"):
         raise Http404("unknown format")
-    evaluation = get_object_or_404(Evaluation.objects.select_related("device"), pk=pk)
+    _require(request, "view_evaluation")
+    evaluation = get_visible_or_404(
+        Evaluation.objects.select_related("device"), request.user, pk=pk
+    )
     name = exports.default_name(evaluation, fmt)
     with tempfile.TemporaryDirectory() as folder:
         path = exports.export(evaluation, fmt, Path(folder) / name)
@@ -604,14 +647,24 @@ def evaluation_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 # --- mappings ------------------------------------------------------------------------------
 
 
+def _rules(request: HttpRequest) -> QuerySet[ProtocolMapping]:
+    """The mapping rules the user may see: those of every device, and of the user's devices."""
+    if sees_all_units(request.user):
+        return ProtocolMapping.objects.all()
+    return ProtocolMapping.objects.filter(
+        Q(device__isnull=True) | device_filter(request.user, "device__")
+    )
+
+
 def mappings(request: HttpRequest) -> HttpResponse:
     """The mapping rules, a form to add one, the names no rule maps with suggested acts."""
-    form = MappingForm()
+    _require(request, "view_protocolmapping")
+    form = MappingForm(user=request.user)
     if request.method == "POST":
         by = _actor(request)
         if request.POST.get("step") == "remove":
             _require(request, "delete_protocolmapping")
-            rule = get_object_or_404(ProtocolMapping, pk=request.POST.get("rule"))
+            rule = get_object_or_404(_rules(request), pk=request.POST.get("rule"))
             device_id = rule.device_id
             rule.delete(actor=by)
             count = refresh_drafts(by=by, device_id=device_id)
@@ -620,7 +673,7 @@ def mappings(request: HttpRequest) -> HttpResponse:
             )
             return redirect("nrd_mappings")
         _require(request, "add_protocolmapping")
-        form = MappingForm(request.POST)
+        form = MappingForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -641,14 +694,14 @@ def mappings(request: HttpRequest) -> HttpResponse:
                     request, _("Rule added; %(n)d draft evaluation(s) re-run.") % {"n": count}
                 )
                 return redirect("nrd_mappings")
-    rules = list(ProtocolMapping.objects.select_related("device").order_by("priority", "id"))
+    rules = list(_rules(request).select_related("device").order_by("priority", "id"))
     return render(
         request,
         "nrd/mappings.html",
         {
             "rules": rules,
             "form": form,
-            "unmapped": unmapped_listing()[:200],
+            "unmapped": unmapped_listing(device_ids=_device_ids(request))[:200],
             "can_add": request.user.has_perm("nrd.add_protocolmapping"),
             "can_delete": request.user.has_perm("nrd.delete_protocolmapping"),
         },
@@ -661,6 +714,7 @@ def mappings(request: HttpRequest) -> HttpResponse:
 def references(request: HttpRequest) -> HttpResponse:
     """The reference sets: which applies to each family, one set's acts, values, sources and
     gaps; a form to load a physicist's CSV (validated; problems shown with line and field)."""
+    _require(request, "view_storedreferenceset")
     form = ReferenceUploadForm()
     problems: list[Any] = []
     if request.method == "POST" and request.POST.get("step") == "use":

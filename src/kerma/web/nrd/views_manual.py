@@ -61,7 +61,7 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("nrd.add_evaluation"):
             raise PermissionDenied
-        form = ManualEntryForm(request.POST, request.FILES)
+        form = ManualEntryForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             upload = data.get("file")
@@ -88,7 +88,9 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("nrd_evaluation", pk=evaluation.pk)
     else:
-        form = ManualEntryForm(initial=request.GET or None)
+        if not request.user.has_perm("nrd.view_evaluation"):
+            raise PermissionDenied
+        form = ManualEntryForm(initial=request.GET or None, user=request.user)
     headers = [
         (label, expected_header(family))
         for label, family in (
