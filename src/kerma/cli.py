@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kerma import __version__, config
+from kerma.accounts_cli import user_app
 from kerma.nrd_cli import nrd_app, reference_app
 
 app = typer.Typer(
@@ -323,6 +324,7 @@ dicom_app = typer.Typer(help="The DICOM node: receive, check peers, back-fill fr
 app.add_typer(dicom_app, name="dicom")
 app.add_typer(nrd_app, name="nrd")
 app.add_typer(reference_app, name="reference")
+app.add_typer(user_app, name="user")
 
 
 @dicom_app.command("listen")
@@ -626,6 +628,12 @@ def demo(
         )
     console.print(f"Demo unit ready: {Exam.objects.count()} exams in {config.kerma_home()}")
     console.print(f"Demo login: [bold]{username}[/] / [bold]{password}[/]")
+    from kerma.web.bootstrap import DEMO_ROLE_USERS
+
+    console.print(
+        "Other demo users, one per role, same password: "
+        + ", ".join(f"{name} ({role})" for name, role in DEMO_ROLE_USERS.items())
+    )
     if serve_app:
         _serve(host, port, 8, dicom_node)
 

@@ -47,4 +47,27 @@ def demo_login() -> tuple[str, str]:
     if not user.check_password(password):
         user.set_password(password)
         user.save()
+    _demo_role_users(password)
     return username, password
+
+
+# One user per role in the demo unit, sharing the demo password: to see what each one may do.
+DEMO_ROLE_USERS = {
+    "physicien": "physicist",
+    "ran": "ran",
+    "manip": "radiographer",
+    "qualite": "quality_manager",
+    "inspecteur": "inspector",
+}
+
+
+def _demo_role_users(password: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    from kerma.web.accounts.roles import create_user
+
+    existing = get_user_model().objects.filter(username__in=list(DEMO_ROLE_USERS))
+    if existing.count() == len(DEMO_ROLE_USERS):
+        return  # made with this password by an earlier run (hashing again costs seconds)
+    for username, role in DEMO_ROLE_USERS.items():
+        create_user(username, password, role)
