@@ -1,0 +1,180 @@
+"""``kerma skindose FILE_OR_STUDY_UID``: the skin-dose map of one procedure, from a dose report
+file or from an exam already in the database.
+
+Registered in :mod:`kerma.cli`. Data goes to standard output (a summary, or JSON with
+``--json``); errors go to standard error. Exit codes: 0 done, 2 bad input (unknown phantom,
+unreadable file, unknown study).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from kerma.dose import Event, PatientInfo
+    from kerma.skindose import RoomSettings, SkinDoseResult
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _from_file(path: Path) -> tuple[list[Event], PatientInfo, RoomSettings, str]:
+    from kerma.dicom.reader import read_dose_object
+    from kerma.dose import DoseObjectError
+    from kerma.skindose import room_defaults
+
+    try:
+        report = read_dose_object(path)
+    except DoseObjectError as exc:
+        raise _fail(f"{path}: {exc}") from exc
+    device = report.device
+    label = " ".join(x for x in (device.manufacturer, device.model) if x)
+    return (
+        report.events,
+        report.patient,
+        room_defaults(device.manufacturer, device.model),
+        f"{path.name} ({label})",
+    )
+
+
+def _from_database(study_uid: str) -> tuple[list[Event], PatientInfo, RoomSettings, str]:
+    import dataclasses
+
+    from kerma.web.bootstrap import setup
+
+    setup()
+    from kerma.dose import Event as CoreEvent
+    from kerma.dose import PatientInfo
+    from kerma.skindose import RoomSettings, room_defaults
+    from kerma.web.dose.models import Event, Exam
+
+    exam = Exam.objects.select_related("device").filter(study_uid=study_uid).first()
+    if exam is None:
+        raise _fail(f"no such file, and no exam with study UID {study_uid!r} in the database")
+    columns = {f.name for f in Event._meta.get_fields()}
+    names = [f.name for f in dataclasses.fields(CoreEvent) if f.name in columns]
+    rows = Event.objects.filter(exam=exam).order_by("started", "id").values(*names)
+    events = [CoreEvent(**row) for row in rows]
+    patient = PatientInfo(
+        sex=exam.sex or "",
+        age_years=exam.age_years,
+        weight_kg=exam.weight_kg,
+        height_m=exam.height_m,
+    )
+    device = exam.device
+    room = room_defaults(device.manufacturer, device.model)
+    try:  # a room's measured settings, when the follow-up app stores them
+        from kerma.web.followup.models import RoomGeometry
+
+        stored = RoomGeometry.objects.filter(device=device).first()
+        if stored is not None and stored.settings:
+            room = RoomSettings.from_dict({**room.to_dict(), **stored.settings})
+    except ImportError:
+        pass
+    label = " ".join(x for x in (device.manufacturer, device.model) if x)
+    return events, patient, room, f"study {study_uid} ({label})"
+
+
+def _print_summary(result: SkinDoseResult, label: str, png: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{label}[/bold] — {result.provenance['phantom']['type']} phantom, "
+                  f"{result.cell_size_mm:g} mm cells")
+    if result.method == "map":
+        console.print(f"Peak skin dose: [bold]{result.psd_mgy:.1f} mGy[/bold]")
+        areas = ", ".join(
+            f"≥ {level / 1000:g} Gy: {area:.0f} cm²"
+            for level, area in result.area_above_mgy.items()
+            if area is not None
+        )
+        console.print(f"Areas {areas}")
+    else:
+        console.print(
+            f"Peak skin dose: [bold]≤ {result.psd_mgy:.1f} mGy[/bold] "
+            "(conservative estimate from Ka,r, no map)"
+        )
+    console.print(f"Events used: {result.events_used}, skipped: {len(result.events_skipped)}")
+    if result.top_events:
+        table = Table(title="Events contributing most to the peak")
+        for column in ("#", "type", "primary °", "secondary °", "Ka,r mGy", "dose mGy", "share"):
+            table.add_column(column)
+        for item in result.top_events:
+            table.add_row(
+                str(item["index"] + 1),
+                item.get("event_type") or "",
+                _number(item.get("primary_angle_deg")),
+                _number(item.get("secondary_angle_deg")),
+                _number(item.get("kar_mgy")),
+                _number(item.get("dose_mgy")),
+                f"{100 * item['share']:.0f} %",
+            )
+        console.print(table)
+    reasons: dict[str, int] = {}
+    for skipped in result.events_skipped:
+        reasons[skipped["reason"]] = reasons.get(skipped["reason"], 0) + 1
+    for reason, count in reasons.items():
+        console.print(f"Skipped {count}: {reason}")
+    for warning in result.warnings:
+        console.print(f"[yellow]Warning:[/yellow] {warning}")
+    if png is not None:
+        console.print(f"Picture written to {png}")
+
+
+def _number(value: Any) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def skindose(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE_OR_STUDY_UID", help="A dose report file, or the study UID of an exam"
+        ),
+    ],
+    phantom: Annotated[
+        str, typer.Option(help="Phantom: plane, cylinder or human (scaled to the patient)")
+    ] = "human",
+    png: Annotated[Path | None, typer.Option("--png", help="Write the map as a PNG here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    cell_mm: Annotated[float, typer.Option("--cell-mm", help="Skin cell side (mm)")] = 10.0,
+) -> None:
+    """Compute the skin-dose map and peak skin dose of one interventional procedure."""
+    from kerma.skindose import PHANTOMS, compute_skin_dose, render_png
+
+    if phantom not in PHANTOMS:
+        raise _fail(f"unknown phantom {phantom!r}: choose one of {', '.join(PHANTOMS)}")
+    if not 1.0 <= cell_mm <= 100.0:
+        raise _fail("--cell-mm must be between 1 and 100")
+    path = Path(source)
+    if path.is_file():
+        events, patient, room, label = _from_file(path)
+    elif path.suffix.lower() == ".dcm" or "/" in source:
+        raise _fail(f"no such file: {source}")
+    else:
+        events, patient, room, label = _from_database(source)
+    result = compute_skin_dose(events, patient=patient, room=room, phantom=phantom,
+                               cell_mm=cell_mm)
+    if png is not None:
+        png.write_bytes(render_png(result))
+    if as_json:
+        data = result.to_json()
+        data["source"] = label
+        if png is not None:
+            data["png"] = str(png)
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return
+    _print_summary(result, label, png)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    typer.run(skindose)
