@@ -18,7 +18,9 @@ from rich.table import Table
 
 from kerma import __version__, config
 from kerma.accounts_cli import user_app
+from kerma.followup_cli import followup_app
 from kerma.nrd_cli import nrd_app, reference_app
+from kerma.skindose_cli import skindose as skindose_command
 
 app = typer.Typer(
     help="Kerma: collect patient doses, evaluate them against reference levels, follow up.",
@@ -324,7 +326,9 @@ dicom_app = typer.Typer(help="The DICOM node: receive, check peers, back-fill fr
 app.add_typer(dicom_app, name="dicom")
 app.add_typer(nrd_app, name="nrd")
 app.add_typer(reference_app, name="reference")
+app.add_typer(followup_app, name="followup")
 app.add_typer(user_app, name="user")
+app.command("skindose")(skindose_command)
 
 
 @dicom_app.command("listen")
@@ -620,6 +624,10 @@ def demo(
     # The NRD workflow of the demo unit: mappings, evaluations signed, one above its NRD with
     # corrective actions, one due (idempotent: a second run changes nothing).
     prepare_demo_plan(datetime.now().date())
+    from kerma.web.followup.demo import prepare_demo_followup
+
+    # The follow-up of the cath lab's alerts: some decided and closed, recent ones open.
+    prepare_demo_followup(datetime.now().date())
     username, password = demo_login()
     if summary is not None:
         console.print(

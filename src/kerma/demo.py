@@ -454,7 +454,8 @@ def generate_demo(
         rng = random.Random(f"kerma-demo:{seed}:{spec.key}")
         count = max(1, round(spec.yearly_exams * scale * days / 365))
         plans.append((spec, rng, _schedule(spec, rng, start, days, count)))
-    total = sum(len(moments) for _, _, moments in plans)
+    cases = _followup_plan(start, days)
+    total = sum(len(moments) for _, _, moments in plans) + len(cases)
     done = 0
     for spec, rng, moments in plans:
         device = spec.device()
@@ -463,6 +464,12 @@ def generate_demo(
             done += 1
             if progress is not None:
                 progress(done, total)
+    # Written last, with their own random stream: the ordinary activity stays the same.
+    rng = random.Random(f"kerma-demo:{seed}:followup")
+    for _ in _followup_cases(gen, rng, cases):
+        done += 1
+        if progress is not None:
+            progress(done, total)
     return gen.files
 
 
@@ -1096,28 +1103,40 @@ def _cath_exam(
 
 
 def _cath_events(
-    gen: _Generator, rng: random.Random, start: datetime, *, pci: bool, patient: Patient
+    gen: _Generator,
+    rng: random.Random,
+    start: datetime,
+    *,
+    pci: bool,
+    patient: Patient,
+    total_dap: float | None = None,
+    fluoro_time: float | None = None,
+    views: Sequence[tuple[float, float]] = (),
 ) -> list[ProjectionEvent]:
     """Events of a coronary angiography or PCI: cine runs among many fluoroscopy bursts.
 
     Total DAP is log-normal (median 25 Gy.cm2 for angiography, 65 for PCI, long tail),
     split between cine and fluoroscopy, then among events by duration, frames and beam
     angulation; the reference-point air kerma follows from DAP and the field at 15 cm
-    before the isocentre.
+    before the isocentre. ``total_dap`` (Gy.cm2), ``fluoro_time`` (s) and ``views`` fix them
+    instead (the long procedures of :func:`_followup_cases`).
     """
     n_events = rng.randint(150, 400) if pci else rng.randint(100, 220)
     n_cine = rng.randint(15, 35) if pci else rng.randint(10, 18)
     size = ((patient.weight_kg or 78.0) / 78.0) ** 1.2
-    total_dap = _lognormal(rng, (65.0 if pci else 25.0) * size, 0.62 if pci else 0.45)
-    fluoro_time = _lognormal(rng, 720.0 if pci else 210.0, 0.45)
+    if total_dap is None:
+        total_dap = _lognormal(rng, (65.0 if pci else 25.0) * size, 0.62 if pci else 0.45)
+    if fluoro_time is None:
+        fluoro_time = _lognormal(rng, 720.0 if pci else 210.0, 0.45)
+    views = tuple(views) or _CARDIAC_VIEWS
     cine_share = rng.uniform(0.45, 0.6) if pci else rng.uniform(0.55, 0.7)
     cine_at = set(rng.sample(range(n_events), n_cine))
     plans = []
-    view = rng.choice(_CARDIAC_VIEWS)
+    view = rng.choice(views)
     for index in range(n_events):
         cine = index in cine_at
         if cine or rng.random() < 0.15:
-            view = rng.choice(_CARDIAC_VIEWS)
+            view = rng.choice(views)
         steep = (abs(view[0]) + abs(view[1])) / 90
         plans.append((cine, view, steep))
     durations = [rng.uniform(3, 6) if cine else rng.expovariate(1.0) for cine, _, _ in plans]
@@ -1188,6 +1207,70 @@ def _cath_event(
         target_region="heart",
         event_uid=gen.uid("event"),
     )
+
+
+# Interventional procedures that reach the follow-up levels (NCRP 168: Ka,r 5 Gy, DAP 500 Gy.cm2,
+# fluoroscopy 60 min): (label, fraction of the period, DAP Gy.cm2, fluoroscopy s, views, patient).
+# Patient "repeat" has two PCIs 35 days apart, each below the levels, together above them.
+_LAO_CRANIAL = ((30.0, 25.0), (35.0, 30.0), (40.0, 20.0))
+_FOLLOWUP_CASES: tuple[tuple[str, float, float, float, tuple, str], ...] = (
+    ("ANGIOPLASTIE CORONAIRE - CTO", 0.12, 760.0, 3100.0, _LAO_CRANIAL, "a"),
+    ("ANGIOPLASTIE CORONAIRE - CTO", 0.30, 690.0, 2700.0, _LAO_CRANIAL, "b"),
+    ("ANGIOPLASTIE CORONAIRE COMPLEXE", 0.55, 820.0, 4300.0, (), "c"),
+    ("ANGIOPLASTIE CORONAIRE - CTO", 0.85, 720.0, 3300.0, _LAO_CRANIAL, "d"),
+    ("ANGIOPLASTIE CORONAIRE", 0.40, 430.0, 2200.0, _LAO_CRANIAL, "repeat"),
+    ("ANGIOPLASTIE CORONAIRE", -35.0, 360.0, 1900.0, _LAO_CRANIAL, "repeat"),
+)
+
+
+def _followup_plan(start: date, days: int) -> list[tuple[datetime, tuple]]:
+    """When each follow-up case happens: at its fraction of the period; a negative fraction is
+    a number of days after the previous case (the patient's second procedure)."""
+    plan: list[tuple[datetime, tuple]] = []
+    for case in _FOLLOWUP_CASES:
+        where = case[1]
+        if where < 0:
+            offset = plan[-1][0].date() - start + timedelta(days=min(-where, max(1, days // 2)))
+            day = start + timedelta(days=min(offset.days, days - 1))
+        else:
+            day = start + timedelta(days=int(where * (days - 1)))
+        plan.append((datetime.combine(day, time(13, 30)), case))
+    return plan
+
+
+def _followup_cases(
+    gen: _Generator, rng: random.Random, plan: list[tuple[datetime, tuple]]
+) -> list[Path]:
+    """Write the cath lab's long procedures that the follow-up of issue 6 must catch; return
+    their files (also appended to ``gen.files``)."""
+    spec = next(d for d in DEMO_DEVICES if d.key == "cath_lab")
+    device = spec.device()
+    persons: dict[str, _Person] = {}
+    written = []
+    for when, (label, _where, dap, fluoro, views, who) in plan:
+        if who not in persons:
+            persons[who] = gen.population.new_person(when.date(), child=False, age_range=(58, 82))
+        patient = _Population.as_patient(persons[who], spec, rng, when)
+        study = gen.study(when, label)
+        events = _cath_events(
+            gen, rng, when + timedelta(minutes=10), pci=True, patient=patient,
+            total_dap=dap, fluoro_time=fluoro, views=views,
+        )  # fmt: skip
+        path = write_projection_rdsr(
+            gen.path(spec, study),
+            patient,
+            device,
+            study,
+            events,
+            kind="fluoroscopy",
+            intent="combined",
+            sop_instance_uid=gen.uid("sop"),
+            series_instance_uid=gen.uid("series"),
+            quirks=spec.quirks,
+        )
+        gen.files.append(path)
+        written.append(path)
+    return written
 
 
 _CARM_ACTS: tuple[tuple[str, float, float, tuple[int, int], float, bool], ...] = (

@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import logging
 import os
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from kerma import config
@@ -27,6 +29,10 @@ from kerma.privacy import is_test_patient, pseudonymise
 from kerma.web.dose.models import Device, Event, Exam, Report
 
 IMPORTED, REPLACED, DUPLICATE = "imported", "replaced", "duplicate"
+
+# Sent with ``exam_id`` once an exam's transaction has committed, for the apps built on the dose
+# data (follow-up: skin-dose map and alerts). A receiver's failure never undoes the import.
+exam_stored = Signal()
 
 
 def _event_columns() -> list[str]:
@@ -300,7 +306,17 @@ def store_report(report: DoseReport, data: bytes, original_name: str = "") -> st
         _remember(digest, report)
         if previous_exam_id is not None and previous_exam_id != exam.pk:
             _rebuild_or_delete(previous_exam_id)
+    _announce(exam.pk)
     return REPLACED if existing is not None else IMPORTED
+
+
+def _announce(exam_id: int) -> None:
+    """Send :data:`exam_stored`; a receiver that raises is logged, the exam stays stored."""
+    for receiver, error in exam_stored.send_robust(sender=Exam, exam_id=exam_id):
+        if isinstance(error, Exception):
+            logging.getLogger(__name__).error(
+                "after storing exam %s, %r failed: %s", exam_id, receiver, error
+            )
 
 
 def _rebuild_or_delete(exam_id: int) -> None:

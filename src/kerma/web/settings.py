@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "kerma.web.dose",
     "kerma.web.node",
     "kerma.web.nrd",
+    "kerma.web.followup",
+    "kerma.web.charts",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +97,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = config.kerma_home() / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js from the installed plotly package, as kerma/vendor/plotly.min.js
+    "kerma.web.charts.finders.PlotlyFinder",
+]
 # Static files are served by WhiteNoise from the package: no CDN, the hospital network is closed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -122,3 +130,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KERMA_LOG_LEVEL", "WARNING")},
 }
+
+# E-mail of follow-up alerts (kerma.web.followup.notify): nothing is sent without a host.
+EMAIL_HOST = os.environ.get("KERMA_SMTP_HOST", "")
+EMAIL_PORT = int(os.environ.get("KERMA_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KERMA_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KERMA_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("KERMA_SMTP_TLS", "").lower() in ("1", "true", "yes")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("KERMA_SMTP_FROM", "kerma@localhost")
+KERMA_SMTP_CONFIGURED = bool(EMAIL_HOST)
+KERMA_BASE_URL = os.environ.get("KERMA_BASE_URL", "")

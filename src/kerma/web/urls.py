@@ -21,5 +21,6 @@ urlpatterns = [
     path("history/", include("kerma.web.accounts.urls")),
     path("nrd/", include("kerma.web.nrd.urls_manual")),
     path("nrd/", include("kerma.web.nrd.urls")),
+    path("followup/", include("kerma.web.followup.urls")),
     path("", include("kerma.web.dose.urls")),
 ]

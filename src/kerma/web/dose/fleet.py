@@ -49,6 +49,8 @@ GRID_STATES = {
     "late": gettext_lazy("late"),
 }
 _WORST_FIRST = ("above_nrd", "between", "below_nrd", "below_vgd", "no_reference")
+_GRID_ORDER = ("late", "above_nrd", "due", "between", "below_nrd", "below_vgd", "no_reference",
+               "done")
 
 
 # --- dashboard ---------------------------------------------------------------------------
@@ -87,10 +89,16 @@ def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
             continue
         device = item["device"]
         key = str(device.get("id") or device.get("unit"))
-        row = rows.setdefault(key, {"device": device, "cells": []})
+        row = rows.setdefault(key, {"device": device, "cells": {}})
         state = _cell_state(item)
         evaluation = item.get("evaluation") or {}
-        row["cells"].append(
+        cell_key = (item["act"]["code"], item["population"], item.get("category") or "")
+        known = row["cells"].get(cell_key)
+        # One act can meet two requirements (an act of the unit, the five-year rotation): one
+        # cell, showing the state that needs attention first.
+        if known is not None and _GRID_ORDER.index(known["state"]) <= _GRID_ORDER.index(state):
+            continue
+        row["cells"][cell_key] = (
             {
                 "act": item["act"]["code"],
                 "label": item["act"].get("label", ""),
@@ -101,7 +109,7 @@ def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
                 "signed": evaluation.get("signed"),
             }
         )
-    return list(rows.values())
+    return [{"device": r["device"], "cells": list(r["cells"].values())} for r in rows.values()]
 
 
 def _open_actions(user: Any) -> list[Any]:

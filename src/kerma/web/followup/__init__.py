@@ -1,0 +1,1 @@
+"""Follow-up of interventional patients (issue 6): skin-dose maps, alerts, notifications."""

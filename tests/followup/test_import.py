@@ -1,0 +1,109 @@
+"""A real interventional RDSR imported through the ingest pipeline gets its skin-dose map at
+import; a failing map never stops the import; the exports (JSON, DICOM SR) of that map."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pydicom
+import pytest
+from tests.conftest import SHARED_RDSR, needs_shared
+
+from kerma.ingest.pipeline import import_paths
+from kerma.web.dose.models import Exam
+from kerma.web.followup.dicom_sr import PATIENT_RADIATION_DOSE_SR, describe, sr_bytes
+from kerma.web.followup.exports import exam_document
+from kerma.web.followup.models import RoomGeometry, SkinDoseMap
+from kerma.web.followup.skin import ensure_png
+
+pytestmark = [pytest.mark.django_db, needs_shared]
+
+AXIOM = "siemens_axiom_artis.dcm"
+
+
+def _import(tmp_path: Path, name: str = AXIOM) -> Exam:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(SHARED_RDSR / name, folder / name)
+    summary = import_paths([folder / name])
+    assert summary.imported == 1, summary.as_dict()
+    return Exam.objects.get()
+
+
+def test_map_is_computed_at_import(kerma_home, tmp_path):
+    exam = _import(tmp_path)
+    row = SkinDoseMap.objects.get(exam=exam)
+    assert row.status == "ok", row.error
+    assert row.method == "map"
+    assert row.events_used > 0
+    assert 0 < row.psd_mgy < 20_000
+    # A map below 1 Gy gets its picture when first shown (drawing costs as much as the map).
+    assert row.png is None
+    assert ensure_png(row).startswith(b"\x89PNG\r\n\x1a\n")
+    assert bytes(SkinDoseMap.objects.get(exam=exam).png).startswith(b"\x89PNG")
+    assert row.provenance["kerma_version"]
+    assert row.provenance["room_source"] == "vendor defaults"
+    assert "corrections" in row.provenance and "phantom" in row.provenance
+
+
+def test_failing_map_is_recorded_and_the_exam_stays(kerma_home, tmp_path, units):
+    # The device exists before its report arrives, with settings the engine refuses.
+    first = _import(tmp_path)
+    device = first.device
+    RoomGeometry(device=device, phantom="no-such-phantom").save()
+    first.delete()
+    summary = import_paths([tmp_path / "in" / AXIOM])
+    assert summary.imported == 1 and not summary.quarantined
+    exam = Exam.objects.get()
+    row = SkinDoseMap.objects.get(exam=exam)
+    assert row.status == "failed" and "no-such-phantom" in row.error
+    assert exam.event_count > 0
+
+
+def test_json_document_and_dicom_sr(kerma_home, tmp_path):
+    exam = _import(tmp_path)
+    row = SkinDoseMap.objects.get(exam=exam)
+    document = json.loads(json.dumps(exam_document(exam)))
+    assert document["format"] == "kerma.skin-dose/1"
+    assert set(document) >= {"kerma_version", "generated_at", "exam", "skin_dose", "alerts"}
+    assert set(document["exam"]) >= {"study_uid", "device", "patient", "totals"}
+    assert "patient_id" not in document["exam"]["patient"]  # pseudonymised by default
+    skin = document["skin_dose"]
+    assert skin["psd_mgy"] == pytest.approx(row.psd_mgy)
+    assert set(skin["area_above_mgy_cm2"]) == {"2000", "3000", "5000"}
+    assert len(skin["dose_map_mgy"]) > 1
+    assert max(max(line) for line in skin["dose_map_mgy"]) == pytest.approx(row.psd_mgy, abs=1e-3)
+
+    path = tmp_path / "prdsr.dcm"
+    path.write_bytes(sr_bytes(exam, row))
+    ds = pydicom.dcmread(path)
+    assert ds.file_meta.MediaStorageSOPClassUID == PATIENT_RADIATION_DOSE_SR
+    assert ds.SOPClassUID == PATIENT_RADIATION_DOSE_SR
+    assert ds.ConceptNameCodeSequence[0].CodeValue == "128401"
+    assert ds.ContentTemplateSequence[0].TemplateIdentifier == "10030"
+    assert ds.StudyInstanceUID == exam.study_uid
+    assert ds.PatientID == exam.patient_key  # the pseudonym, not the identifier
+    found = describe(ds)
+    assert found["representation"] == "Skin Dose Map"
+    assert found["psd_mgy"] == pytest.approx(row.psd_mgy, rel=1e-5)
+    dsrdump = shutil.which("dsrdump")
+    if dsrdump is None:
+        pytest.skip("dcmtk's dsrdump is not installed")
+    result = subprocess.run([dsrdump, str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Patient Radiation Dose" in result.stdout
+    assert "Skin Dose Map" in result.stdout
+
+
+@pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+def test_exam_page_shows_the_3d_view(kerma_home, tmp_path, admin_client):
+    exam = _import(tmp_path)
+    page = admin_client.get(f"/exams/{exam.pk}/").content.decode()
+    assert "kerma/vendor/plotly.min.js" in page and 'id="skin-3d"' in page
+    mesh = admin_client.get(f"/followup/exams/{exam.pk}/skin-dose-mesh.json").json()
+    assert len(mesh["x"]) == len(mesh["dose_mgy"]) > 100
+    assert max(mesh["dose_mgy"]) == pytest.approx(SkinDoseMap.objects.get().psd_mgy, rel=0.01)
+    assert admin_client.get(f"/followup/exams/{exam.pk}/skin-dose.png").content[:4] == b"\x89PNG"
