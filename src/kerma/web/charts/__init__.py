@@ -1,0 +1,1 @@
+"""Charts of the dose data: aggregated on the server, drawn in the browser with Plotly."""
