@@ -212,3 +212,11 @@ def test_nrd_pages_are_scoped_to_the_unit(client, units):
     )
     assert response.status_code == 200  # the form refuses a device of another unit
     assert "Salle s1" not in response.content.decode()
+
+
+def test_dashboard_grid_shows_what_is_still_due(client, units):
+    client = _login(client, "phys", "physicist", units["north"])
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    grid = html[html.index('id="nrd-grid"') :]
+    assert 'data-state="due"' in grid or 'data-state="late"' in grid
+    assert 'data-state="between"' not in grid  # nothing evaluated yet

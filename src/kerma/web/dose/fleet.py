@@ -85,14 +85,19 @@ def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
     ids = None if sees_all_units(user) else list(visible_devices(user).values_list("id", flat=True))
     rows: dict[str, dict[str, Any]] = {}
     for item in year_plan(year, device_ids=ids)["items"]:
-        if item["status"] == "not_required" or not item.get("act"):
+        if item["status"] == "not_required":
             continue
+        act = item.get("act") or {
+            # Due but no act chosen yet: the unit picks one among the candidates.
+            "code": "?",
+            "label": ", ".join(c["code"] for c in item.get("candidate_acts") or []),
+        }
         device = item["device"]
         key = str(device.get("id") or device.get("unit"))
         row = rows.setdefault(key, {"device": device, "cells": {}})
         state = _cell_state(item)
         evaluation = item.get("evaluation") or {}
-        cell_key = (item["act"]["code"], item["population"], item.get("category") or "")
+        cell_key = (act["code"], item["population"], item.get("category") or "")
         known = row["cells"].get(cell_key)
         # One act can meet two requirements (an act of the unit, the five-year rotation): one
         # cell, showing the state that needs attention first.
@@ -100,8 +105,8 @@ def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
             continue
         row["cells"][cell_key] = (
             {
-                "act": item["act"]["code"],
-                "label": item["act"].get("label", ""),
+                "act": act["code"],
+                "label": act.get("label", ""),
                 "population": item["population"],
                 "state": state,
                 "state_label": GRID_STATES.get(state, state),
