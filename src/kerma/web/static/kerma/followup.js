@@ -17,7 +17,12 @@
         hovertemplate: "%{intensity:.0f} mGy<extra></extra>"
       }], {
         margin: { l: 0, r: 0, t: 0, b: 0 },
-        scene: { aspectmode: "data", xaxis: { visible: false }, yaxis: { visible: false }, zaxis: { visible: false } }
+        // Looked at from behind and to the side, head up: entrance fields of a supine patient
+        // are on the back.
+        scene: {
+          aspectmode: "data", xaxis: { visible: false }, yaxis: { visible: false }, zaxis: { visible: false },
+          camera: { up: { x: 0, y: 0, z: 1 }, eye: { x: 1.4, y: -1.9, z: 0.5 } }
+        }
       }, { responsive: true, displaylogo: false });
     })
     .catch(function () { box.remove(); });
