@@ -1,7 +1,10 @@
-"""Pages of the dose data: the dashboard, devices, exams and their irradiation events.
+"""Pages of the exams: the filtered list (keyset pages, CSV/XLSX export) and one exam with its
+totals, events and source documents.
 
-Every page is read-only and keeps its database work to a few aggregate queries: counts are
-annotated in SQL, exams are paginated, an exam's events are read once and split by kind.
+Every page is read-only, needs ``dose.view_exam`` and shows only the exams of the user's units
+(another unit's exam answers 404). The list stays fast on a million exams: a page is an index
+range read from a cursor, the count stops at :data:`COUNT_CAP`; an exam's events are read once
+and split by kind.
 """
 
 from __future__ import annotations
@@ -12,16 +15,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kerma.web.accounts.scope import (
+    get_visible_or_404,
+    require,
+    sees_all_units,
+    visible_devices,
+)
+from kerma.web.dose.exports import EXPORT_FORMATS, export_exams
 from kerma.web.dose.models import Device, Event, Exam
-from kerma.web.dose.queries import select_exams
+from kerma.web.dose.panels import Panel, exam_panels
+from kerma.web.dose.queries import (
+    Cursor,
+    ExamFilters,
+    KeysetPage,
+    bounded_count,
+    capped_count,
+    distinct_modalities,
+    filter_exams,
+    keyset_page,
+    with_list_device,
+)
 from kerma.web.dose.templatetags.kerma_ui import (
     ct_acquisition_label,
     event_type_label,
@@ -29,23 +52,62 @@ from kerma.web.dose.templatetags.kerma_ui import (
 )
 
 EXAMS_PER_PAGE = 50
-LATEST_EXAMS_OF_DEVICE = 20
-QUARANTINE_RECENT_DAYS = 30
+#: The list counts its exams up to this number, then says "more than" (a count reads every row).
+COUNT_CAP = 10_000
+#: ... and gives up counting after this long (a selective filter no index serves), unless asked.
+COUNT_BUDGET_S = 0.06
 
 
 # --- exams -------------------------------------------------------------------------------
 
+SEX_CHOICES = [("", _("All")), ("F", _("Female")), ("M", _("Male")), ("O", _("Other"))]
+
+
+@dataclass(frozen=True)
+class RangeFilter:
+    """A pair of bounds of the filter form: ``<name>_min`` and ``<name>_max`` (inclusive)."""
+
+    name: str
+    key: str  # a key of kerma.web.dose.queries.RANGE_COLUMNS
+    label: str | Promise
+    unit: str
+    whole: bool = False  # whole numbers (ages in years)
+
+
+RANGE_FILTERS = [
+    RangeFilter("age", "age_years", _("Age"), _("years"), whole=True),
+    RangeFilter("weight", "weight_kg", _("Weight"), "kg"),
+    RangeFilter("height", "height_m", _("Height"), "m"),
+    RangeFilter("bmi", "bmi", _("BMI"), "kg/m²"),
+    RangeFilter("dap", "dap_total_gycm2", _("DAP total"), "Gy·cm²"),
+    RangeFilter("dlp", "dlp_total_mgycm", _("DLP total"), "mGy·cm"),
+    RangeFilter("ctdivol", "ctdivol_max_mgy", _("CTDIvol max"), "mGy"),
+    RangeFilter("kar", "kar_total_mgy", _("Ka,r total"), "mGy"),
+    RangeFilter("agd", "agd_mgy", _("AGD (either breast)"), "mGy"),
+    RangeFilter("activity", "activity_mbq", _("Activity"), "MBq"),
+]
+PATIENT_RANGES = ("age", "weight", "height", "bmi")
+
+
+def act_choices() -> list[tuple[str, str]]:
+    """Return the NRD acts some protocol mapping leads to, as (code, "code — label")."""
+    from kerma.web.nrd.models import ProtocolMapping
+    from kerma.web.nrd.references import listed_acts
+
+    codes = sorted(set(ProtocolMapping.objects.values_list("act_code", flat=True)))
+    if not codes:
+        return []
+    acts = listed_acts()
+    return [(c, f"{c} — {acts[c].label}" if c in acts else c) for c in codes]
+
 
 class ExamFilterForm(forms.Form):
-    """The filters of the exams list (a GET form: every filtered page can be bookmarked)."""
+    """The filters of the exams list (a GET form: every filtered page can be bookmarked).
 
-    modality = forms.ChoiceField(label=_("Modality"), required=False)
-    device = forms.ModelChoiceField(
-        label=_("Device"),
-        queryset=Device.objects.order_by("display_name", "manufacturer", "model"),
-        required=False,
-        empty_label=_("All devices"),
-    )
+    Bounds are inclusive; ages are whole years ("up to 17" keeps a child of 17 years and 11
+    months); decimals may be written with a comma in French.
+    """
+
     since = forms.DateField(
         label=_("From"),
         required=False,
@@ -56,49 +118,203 @@ class ExamFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    device = forms.ModelChoiceField(
+        label=_("Device"), queryset=Device.objects.none(), required=False, empty_label=_("All")
+    )
+    modality = forms.ChoiceField(label=_("Modality"), required=False)
+    act = forms.ChoiceField(label=_("NRD act"), required=False)
+    protocol = forms.CharField(
+        label=_("Protocol contains"), required=False, max_length=200, strip=True
+    )
+    sex = forms.ChoiceField(label=_("Sex"), required=False, choices=SEX_CHOICES)
     include_tests = forms.BooleanField(label=_("Include test exams"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, device_ids: list[int] | None = None, **kwargs: Any) -> None:
+        """``device_ids``: the devices the user may choose (None: every device)."""
         super().__init__(*args, **kwargs)
-        present = Exam.objects.values_list("modality", flat=True).distinct().order_by("modality")
-        choices: list[tuple[str, Any]] = [("", _("All modalities"))]
-        choices += [(code, code) for code in present if code]
-        self.fields["modality"].choices = choices
+        devices = Device.objects.all()
+        if device_ids is not None:
+            devices = devices.filter(pk__in=device_ids)
+        self.fields["device"].queryset = devices.order_by(
+            "display_name", "manufacturer", "model", "id"
+        )
+        modalities: list[tuple[str, Any]] = [("", _("All"))]
+        modalities += [(code, code) for code in distinct_modalities()]
+        self.fields["modality"].choices = modalities
+        self.fields["act"].choices = [("", _("All")), *act_choices()]
+        for spec in RANGE_FILTERS:
+            for end, label in (("min", _("from")), ("max", _("to"))):
+                if spec.whole:
+                    field_: forms.Field = forms.IntegerField(
+                        min_value=0, max_value=150, widget=forms.TextInput
+                    )
+                else:
+                    field_ = forms.FloatField(min_value=0, localize=True)
+                field_.required = False
+                field_.label = f"{spec.label} {label}"
+                field_.widget.attrs.update({"inputmode": "decimal", "size": 6})
+                self.fields[f"{spec.name}_{end}"] = field_
 
     def clean(self) -> dict[str, Any]:
-        """Refuse a period that ends before it starts."""
+        """Refuse a period that ends before it starts, and a range whose end is below its start."""
         cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until < since:
             self.add_error("until", _("The end date is before the start date."))
+        for spec in RANGE_FILTERS:
+            low, high = cleaned.get(f"{spec.name}_min"), cleaned.get(f"{spec.name}_max")
+            if low is not None and high is not None and high < low:
+                self.add_error(f"{spec.name}_max", _("The upper bound is below the lower one."))
         return cleaned
+
+    def main_fields(self) -> list[forms.BoundField]:
+        """The filters shown first (period, device, modality, act, protocol, sex)."""
+        return [
+            self[name]
+            for name in ("since", "until", "device", "modality", "act", "protocol", "sex")
+        ]
+
+    def range_rows(self, names: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """Return the range filters for the template: spec, its two bound fields (bound)."""
+        return [
+            {"spec": spec, "low": self[f"{spec.name}_min"], "high": self[f"{spec.name}_max"]}
+            for spec in RANGE_FILTERS
+            if names is None or (spec.name in names)
+        ]
+
+    def dose_rows(self) -> list[dict[str, Any]]:
+        """The dose range filters (for the template)."""
+        return [r for r in self.range_rows() if r["spec"].name not in PATIENT_RANGES]
+
+    def patient_rows(self) -> list[dict[str, Any]]:
+        """The patient range filters (for the template)."""
+        return self.range_rows(PATIENT_RANGES)
+
+    def filters(self) -> ExamFilters:
+        """Return the valid criteria (a field in error is left out and reported on the form)."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        device = data.get("device")
+        ranges = {
+            spec.key: (data.get(f"{spec.name}_min"), data.get(f"{spec.name}_max"))
+            for spec in RANGE_FILTERS
+            if data.get(f"{spec.name}_min") is not None or data.get(f"{spec.name}_max") is not None
+        }
+        return ExamFilters(
+            modality=data.get("modality") or "",
+            device_id=device.pk if device is not None else None,
+            since=data.get("since"),
+            until=data.get("until"),
+            act=data.get("act") or "",
+            protocol=data.get("protocol") or "",
+            sex=data.get("sex") or "",
+            include_tests=bool(data.get("include_tests")),
+            ranges=ranges,
+        )
+
+    def advanced_used(self) -> bool:
+        """True when a patient or dose range is filled in (the template opens that part)."""
+        return any(
+            self.data.get(f"{spec.name}_{end}") for spec in RANGE_FILTERS for end in ("min", "max")
+        )
+
+
+def visible_device_ids(user: Any) -> list[int] | None:
+    """Return the ids of the devices of ``user``'s units (None for administrators: all)."""
+    if sees_all_units(user):
+        return None
+    return list(visible_devices(user).values_list("id", flat=True))
+
+
+def visible_exams(filters: ExamFilters, device_ids: list[int] | None) -> QuerySet[Exam]:
+    """Return the exams of the devices ``device_ids`` (None: all) matching ``filters``."""
+    exams = Exam.objects.select_related("device")
+    if device_ids is None:
+        return filter_exams(exams, filters)
+    # The unit's devices are listed by id rather than joined, through an expression no index
+    # serves: a join or an IN on the device index would make the database gather and sort all
+    # the unit's exams before it can return page 1.
+    scoped = with_list_device(exams).filter(list_device__in=device_ids)
+    return filter_exams(scoped, filters, device_ids=device_ids)
+
+
+def _filter_form(
+    request: HttpRequest, device_ids: list[int] | None
+) -> tuple[ExamFilterForm, ExamFilters]:
+    params = request.GET.copy()
+    for key in ("after", "before", "last", "export", "page", "count"):
+        params.pop(key, None)
+    form = ExamFilterForm(params or None, device_ids=device_ids)
+    if form.is_bound:
+        form.is_valid()  # invalid fields are reported on the form; the valid ones still apply
+    return form, form.filters()
 
 
 def exam_list(request: HttpRequest) -> HttpResponse:
-    """Exams, newest first, filtered by modality, device and period; 50 per page."""
-    form = ExamFilterForm(request.GET or None)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()  # invalid fields are reported on the form; the valid ones still apply
-        filters = form.cleaned_data
-    modality = filters.get("modality") or ""
-    device = filters.get("device")
-    exams = select_exams(
-        modalities=[modality] if modality else (),
-        since=filters.get("since"),
-        until=filters.get("until"),
-        include_tests=bool(filters.get("include_tests")),
+    """Exams, newest first, filtered; 50 per page read from a cursor; CSV or XLSX export.
+
+    ``after`` / ``before`` (a cursor: date~time~id) turn the pages, ``last`` opens the last
+    one; ``export=csv|xlsx`` downloads every exam of the filtered list (not only the page).
+    """
+    require(request, "dose.view_exam")
+    device_ids = visible_device_ids(request.user)
+    form, filters = _filter_form(request, device_ids)
+    exams = visible_exams(filters, device_ids)
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        if form.is_bound and form.errors:
+            return render(
+                request, "dose/exam_list.html", _list_context(form, None, 0, False), status=400
+            )
+        return export_exams(exams, export)
+    page = keyset_page(
+        exams,
+        size=EXAMS_PER_PAGE,
+        after=Cursor.decode(request.GET.get("after")),
+        before=Cursor.decode(request.GET.get("before")),
+        last=bool(request.GET.get("last")),
     )
-    if device is not None:
-        # By primary key: select_exams(device=...) also matches names, which a number could hit.
-        exams = exams.filter(device=device)
-    page = Paginator(exams, EXAMS_PER_PAGE).get_page(request.GET.get("page"))
-    filtered = any(filters.get(k) for k in ("modality", "device", "since", "until"))
-    return render(
-        request,
-        "dose/exam_list.html",
-        {"form": form, "page": page, "exams": page.object_list, "filtered": filtered},
+    first = not page.has_previous and not request.GET.get("before")
+    _set_urls(page.exams)
+    # When the whole list is on this page its length is the count; else count (up to the cap,
+    # within a time budget unless the user asked for the count).
+    count: int | None
+    if first and not page.has_next:
+        count = len(page.exams)
+    elif request.GET.get("count") == "all":
+        count = capped_count(exams, None)
+    else:
+        count = bounded_count(exams, COUNT_CAP, COUNT_BUDGET_S)
+    more = count is not None and count > COUNT_CAP and request.GET.get("count") != "all"
+    return render(request, "dose/exam_list.html", _list_context(form, page, count, more))
+
+
+def _set_urls(exams: list[Exam]) -> None:
+    """Give each exam its page's and its device's URL, reversing each URL pattern once."""
+    marker = 987654321
+    exam_url = reverse("exam_detail", args=[marker]).replace(str(marker), "{}")
+    device_url = reverse("device_detail", args=[marker]).replace(str(marker), "{}")
+    for exam in exams:
+        exam.detail_url = exam_url.format(exam.pk)
+        exam.device_url = device_url.format(exam.device_id)
+
+
+def _list_context(
+    form: ExamFilterForm, page: KeysetPage | None, count: int | None, more: bool
+) -> dict[str, Any]:
+    filtered = form.is_bound and any(
+        value not in (None, "", False) for value in (form.cleaned_data or {}).values()
     )
+    return {
+        "form": form,
+        "page": page,
+        "exams": page.exams if page else [],
+        "count": None if count is None else (COUNT_CAP if more else count),
+        "count_more": more,
+        "count_unknown": count is None,
+        "count_cap": COUNT_CAP,
+        "filtered": filtered,
+        "can_export": not (form.is_bound and form.errors),
+    }
 
 
 @dataclass(frozen=True)
@@ -304,11 +520,31 @@ def _distinct_lines(*texts: str) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
+def _render_panel(request: HttpRequest, exam: Exam, panel: Panel) -> str:
+    """Return a panel's HTML: its template with its own context (and ``exam``, ``panel``)."""
+    context = {"exam": exam, "panel": panel, **panel.context}
+    return render_to_string(panel.template, context, request=request)
+
+
+def _sop_class_name(uid: str) -> str:
+    """Return the DICOM name of a SOP class UID (the UID itself when pydicom does not know it)."""
+    from pydicom.uid import UID
+
+    try:
+        return str(UID(uid).name)
+    except Exception:  # a malformed UID is shown as it is
+        return uid
+
+
 def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One exam: patient, device, totals, events by kind, the dose reports it was read from."""
-    exam = get_object_or_404(Exam.objects.select_related("device"), pk=pk)
+    """One exam: patient, device, totals, events by kind, the dose reports it was read from,
+    and the panels other apps add (alerts, skin dose...)."""
+    require(request, "dose.view_exam")
+    exam = get_visible_or_404(Exam.objects.select_related("device"), request.user, pk=pk)
     events = list(exam.events.all())
-    reports = list(exam.reports.all())
+    reports = list(exam.reports.order_by("received_at", "id"))
+    for report in reports:
+        report.sop_class_name = _sop_class_name(report.sop_class_uid)
     return render(
         request,
         "dose/exam_detail.html",
@@ -321,5 +557,6 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reports": reports,
             "notes": _distinct_lines(exam.notes),
             "warnings": _distinct_lines(*(r.warnings for r in reports)),
+            "panels": [_render_panel(request, exam, panel) for panel in exam_panels(request, exam)],
         },
     )

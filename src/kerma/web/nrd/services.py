@@ -755,31 +755,38 @@ def year_activity(
 ) -> dict[str, DeviceActivity]:
     """Return each device's activity in ``year``: exams, paediatric exams, exams per act.
 
-    One grouped query per device (counts per procedure name, test exams left out), names mapped
-    with the device's rules. Paediatric: age < 18 years; unknown age counts as adult.
+    One grouped query (counts per device and procedure name, test exams left out), names mapped
+    with each device's rules, all rules read once. Paediatric: age < 18 years; unknown age
+    counts as adult.
     """
     limit = DECISION_2019.adult_age_min_years
+    rows = (
+        Exam.objects.filter(
+            device_id__in=[d.pk for d in devices],
+            is_test=False,
+            study_date__gte=date(year, 1, 1),
+            study_date__lte=date(year, 12, 31),
+        )
+        .values("device_id", "procedure")
+        .annotate(
+            total=Count("id"),
+            paediatric=Count("id", filter=Q(age_years__lt=limit)),
+            unknown=Count("id", filter=Q(age_years__isnull=True)),
+        )
+        .order_by()
+    )
+    by_device: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_device[row["device_id"]].append(row)
+    all_rules = list(ProtocolMapping.objects.order_by("priority", "id"))
     result: dict[str, DeviceActivity] = {}
     for index, device in enumerate(devices):
-        mapper = protocol_mapper(device.pk)
-        rows = (
-            Exam.objects.filter(
-                device_id=device.pk,
-                is_test=False,
-                study_date__gte=date(year, 1, 1),
-                study_date__lte=date(year, 12, 31),
-            )
-            .values("procedure")
-            .annotate(
-                total=Count("id"),
-                paediatric=Count("id", filter=Q(age_years__lt=limit)),
-                unknown=Count("id", filter=Q(age_years__isnull=True)),
-            )
-            .order_by()
+        mapper = ProtocolMapper(
+            [r.to_rule() for r in all_rules if r.device_id in (None, device.pk)]
         )
         total = paediatric = unknown = 0
         acts: dict[tuple[str, Population], int] = defaultdict(int)
-        for row in rows:
+        for row in by_device.get(device.pk, []):
             total += row["total"]
             paediatric += row["paediatric"]
             unknown += row["unknown"]
