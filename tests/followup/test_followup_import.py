@@ -49,6 +49,18 @@ def test_map_is_computed_at_import(kerma_home, tmp_path):
     assert "corrections" in row.provenance and "phantom" in row.provenance
 
 
+def test_the_3d_mesh_is_made_when_first_shown_then_kept(kerma_home, tmp_path):
+    from kerma.web.followup.skin import load_mesh
+
+    exam = _import(tmp_path)
+    row = SkinDoseMap.objects.get(exam=exam)
+    assert row.mesh_json is None  # not made at import: it would double the map's time
+    mesh = load_mesh(row)
+    assert len(mesh["x"]) == len(mesh["dose_mgy"]) > 1000
+    assert max(mesh["dose_mgy"]) == pytest.approx(row.psd_mgy, rel=1e-3)
+    assert SkinDoseMap.objects.get(exam=exam).mesh_json is not None
+
+
 def test_failing_map_is_recorded_and_the_exam_stays(kerma_home, tmp_path, units):
     # The device exists before its report arrives, with settings the engine refuses.
     first = _import(tmp_path)

@@ -211,7 +211,10 @@ def test_exam_page_and_dashboard_show_the_panels(client, user, alerts):
     login(client, user(PHYSICIST))
     page = client.get(f"/exams/{alerts['exam'].pk}/").content.decode()
     assert 'id="skin-dose"' in page and f"/followup/exams/{alerts['exam'].pk}/skin-dose.png" in page
-    assert "kerma/vendor/plotly.min.js" not in page  # no 3-D mesh stored for this map
+    assert "kerma/vendor/plotly.min.js" in page  # a map: the 3-D view is offered
+    SkinDoseMap.objects.filter(exam=alerts["exam"]).update(method="kar_estimate")
+    page = client.get(f"/exams/{alerts['exam'].pk}/").content.decode()
+    assert "kerma/vendor/plotly.min.js" not in page  # an estimate has no surface to show
     home = client.get("/").content.decode()
     assert f"/followup/alerts/{alerts['mine'].pk}/" in home
     assert f"/followup/alerts/{alerts['theirs'].pk}/" not in home

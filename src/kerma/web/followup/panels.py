@@ -36,11 +36,7 @@ def exam_panel(request: HttpRequest, exam: Any) -> Panel | None:
             "skin": row,
             "skin_alerts": alerts,
             "kar_notice_mgy": notice,
-            "has_mesh": bool(
-                row
-                and row.status == "ok"
-                and SkinDoseMap.objects.filter(pk=row.pk, mesh_json__isnull=False).exists()
-            ),
+            "has_mesh": bool(row and row.status == "ok" and row.method == "map"),
         },
         order=20,
     )

@@ -93,10 +93,22 @@ def load_map(row: SkinDoseMap) -> np.ndarray | None:
 
 
 def load_mesh(row: SkinDoseMap) -> dict[str, Any] | None:
-    """Return the stored 3-D surface mesh of ``row`` (Plotly mesh3d data), or None."""
-    if not row.mesh_json:
+    """Return the 3-D surface mesh of ``row`` (Plotly mesh3d data), or None for an estimate.
+
+    The mesh (a few hundred kB) is not made at import, where it would double the time of each
+    map: it is computed again from the exam when first shown, then kept.
+    """
+    if row.mesh_json:
+        return json.loads(gzip.decompress(bytes(row.mesh_json)))
+    if row.status != "ok" or row.method != "map":
         return None
-    return json.loads(gzip.decompress(bytes(row.mesh_json)))
+    result = _compute(row.exam)[0]
+    mesh = result.surface_mesh()
+    if not mesh.get("x"):
+        return None
+    row.mesh_json = gzip.compress(json.dumps(_jsonable(mesh)).encode())
+    row.save(update_fields=["mesh_json"])
+    return mesh
 
 
 def _area(areas: dict, level: int) -> float | None:
@@ -121,9 +133,10 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-# Drawing the PNG (matplotlib) costs about as much as the map itself: at import it is drawn for
-# maps that matter for follow-up (peak skin dose from 1 Gy); the others are drawn when first shown.
-PNG_AT_IMPORT_FROM_MGY = 1000.0
+# Drawing the PNG (matplotlib) costs more than the map itself: at import it is drawn for maps
+# that matter for follow-up (peak skin dose from 2 Gy, the first area level); the others are
+# drawn when first shown.
+PNG_AT_IMPORT_FROM_MGY = 2000.0
 
 
 def _compute(exam: Exam) -> tuple[Any, Any, RoomGeometry | None, str, float]:
@@ -191,9 +204,6 @@ def compute_for_exam(exam: Exam, *, png: bool | None = None) -> SkinDoseMap:
         }
     )
     dose_map = getattr(result, "dose_map_mgy", None)
-    mesh = None
-    if dose_map is not None and hasattr(result, "surface_mesh"):
-        mesh = result.surface_mesh()
     row.status, row.error = "ok", ""
     row.psd_mgy = float(result.psd_mgy) if result.psd_mgy is not None else None
     row.method = str(result.method)
@@ -212,7 +222,7 @@ def compute_for_exam(exam: Exam, *, png: bool | None = None) -> SkinDoseMap:
         row.result_json.pop("dose_map_mgy", None)  # kept once, compressed, in map_npz
     row.map_npz = _npz(dose_map) if dose_map is not None else None
     row.png = picture
-    row.mesh_json = gzip.compress(json.dumps(_jsonable(mesh)).encode()) if mesh else None
+    row.mesh_json = None  # made when first shown (load_mesh)
     row.kerma_version = __version__
     row.computed_at = timezone.now()
     row.save()

@@ -30,8 +30,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            f"CREATE INDEX {name} ON dose_exam ({columns})",
-            reverse_sql=f"DROP INDEX {name}",
+            f"CREATE INDEX IF NOT EXISTS {name} ON dose_exam ({columns})",
+            reverse_sql=f"DROP INDEX IF EXISTS {name}",
         )
         for name, columns in INDEXES.items()
     ]
