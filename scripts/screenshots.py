@@ -1,6 +1,6 @@
 """Screenshots of Kerma's key pages for the README (docs/screenshots/), taken in Chromium.
 
-    python3 -m uv run --frozen python scripts/screenshots.py [--out docs/screenshots]
+    python3 -m uv run --frozen --group test python scripts/screenshots.py [--out docs/screenshots]
         [--home DIR] [--days 365] [--scale 1.0]
 
 Prepares the demo unit (``kerma demo --no-serve``, reused when ``--home`` already holds it),

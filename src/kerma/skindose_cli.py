@@ -1,28 +1,35 @@
 """``kerma skindose FILE_OR_STUDY_UID``: the skin-dose map of one procedure, from a dose report
 file or from an exam already in the database.
 
-Registered in :mod:`kerma.cli`. Data goes to standard output (a summary, or JSON with
-``--json``); errors go to standard error. Exit codes: 0 done, 2 bad input (unknown phantom,
-unreadable file, unknown study).
+Data goes to standard output (a summary, or JSON with ``--json``); errors go to standard error.
+Exit codes: 0 done, 2 bad input (unknown phantom, unreadable file, unknown study).
+
+The command is parsed here with :mod:`argparse`, not typer: ``kerma skindose`` is dispatched
+to :func:`main` by :mod:`kerma.cli` before typer, rich or pydicom are imported, so that the
+whole command costs little more than importing numpy (see benchmarks/README.md, skin-dose
+maps). ``kerma --help`` lists it through a typer command that forwards its arguments here.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from kerma.dose import Event, PatientInfo
     from kerma.skindose import RoomSettings, SkinDoseResult
 
+HELP = "Compute the skin-dose map and peak skin dose of one interventional procedure."
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(2)
+
+class CommandError(Exception):
+    """Bad input: the message goes to standard error and the command exits with status 2."""
 
 
 def _from_file(path: Path) -> tuple[list[Event], PatientInfo, RoomSettings, str]:
@@ -33,7 +40,7 @@ def _from_file(path: Path) -> tuple[list[Event], PatientInfo, RoomSettings, str]
     try:
         report = read_dose_object(path)
     except DoseObjectError as exc:
-        raise _fail(f"{path}: {exc}") from exc
+        raise CommandError(f"{path}: {exc}") from exc
     device = report.device
     label = " ".join(x for x in (device.manufacturer, device.model) if x)
     return (
@@ -57,7 +64,9 @@ def _from_database(study_uid: str) -> tuple[list[Event], PatientInfo, RoomSettin
 
     exam = Exam.objects.select_related("device").filter(study_uid=study_uid).first()
     if exam is None:
-        raise _fail(f"no such file, and no exam with study UID {study_uid!r} in the database")
+        raise CommandError(
+            f"no such file, and no exam with study UID {study_uid!r} in the database"
+        )
     columns = {f.name for f in Event._meta.get_fields()}
     names = [f.name for f in dataclasses.fields(CoreEvent) if f.name in columns]
     rows = Event.objects.filter(exam=exam).order_by("started", "id").values(*names)
@@ -133,32 +142,29 @@ def _number(value: Any) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def skindose(
-    source: Annotated[
-        str,
-        typer.Argument(
-            metavar="FILE_OR_STUDY_UID", help="A dose report file, or the study UID of an exam"
-        ),
-    ],
-    phantom: Annotated[
-        str, typer.Option(help="Phantom: plane, cylinder or human (scaled to the patient)")
-    ] = "human",
-    png: Annotated[Path | None, typer.Option("--png", help="Write the map as a PNG here")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
-    cell_mm: Annotated[float, typer.Option("--cell-mm", help="Skin cell side (mm)")] = 10.0,
+def run(
+    source: str,
+    *,
+    phantom: str = "human",
+    png: Path | None = None,
+    as_json: bool = False,
+    cell_mm: float = 10.0,
 ) -> None:
-    """Compute the skin-dose map and peak skin dose of one interventional procedure."""
+    """Compute the map of ``source`` (a file, or a study UID in the database) and print it.
+
+    Raises :class:`CommandError` on bad input.
+    """
     from kerma.skindose import PHANTOMS, compute_skin_dose, render_png
 
     if phantom not in PHANTOMS:
-        raise _fail(f"unknown phantom {phantom!r}: choose one of {', '.join(PHANTOMS)}")
+        raise CommandError(f"unknown phantom {phantom!r}: choose one of {', '.join(PHANTOMS)}")
     if not 1.0 <= cell_mm <= 100.0:
-        raise _fail("--cell-mm must be between 1 and 100")
+        raise CommandError("--cell-mm must be between 1 and 100")
     path = Path(source)
     if path.is_file():
         events, patient, room, label = _from_file(path)
     elif path.suffix.lower() == ".dcm" or "/" in source:
-        raise _fail(f"no such file: {source}")
+        raise CommandError(f"no such file: {source}")
     else:
         events, patient, room, label = _from_database(source)
     result = compute_skin_dose(events, patient=patient, room=room, phantom=phantom,
@@ -176,5 +182,46 @@ def skindose(
     _print_summary(result, label, png)
 
 
+def parser(prog: str = "kerma skindose") -> argparse.ArgumentParser:
+    """Return the command's argument parser."""
+    parse = argparse.ArgumentParser(prog=prog, description=HELP, allow_abbrev=False)
+    parse.add_argument(
+        "source",
+        metavar="FILE_OR_STUDY_UID",
+        help="A dose report file, or the study UID of an exam",
+    )
+    parse.add_argument(
+        "--phantom",
+        default="human",
+        help="Phantom: plane, cylinder or human (scaled to the patient); default human",
+    )
+    parse.add_argument("--png", type=Path, metavar="PATH", help="Write the map as a PNG here")
+    parse.add_argument("--json", dest="as_json", action="store_true",
+                       help="Print the result as JSON")
+    parse.add_argument("--cell-mm", type=float, default=10.0,
+                       help="Skin cell side (mm); default 10")
+    return parse
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "kerma skindose") -> int:
+    """Run the command with ``argv`` (default: the process's arguments after the command name).
+
+    Returns the exit status: 0 done, 2 bad input (argparse exits with 2 itself on bad usage).
+    """
+    # One BLAS thread, unless the user chose otherwise: the map's matrix products are N×3 by
+    # 3×3, too thin for threads, and OpenBLAS starting its pool when numpy is imported costs
+    # about 0.1 s of CPU (half the command's) on this 2-core machine. No effect if numpy is
+    # already imported.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    args = parser(prog).parse_args(sys.argv[1:] if argv is None else list(argv))
+    try:
+        run(args.source, phantom=args.phantom, png=args.png, as_json=args.as_json,
+            cell_mm=args.cell_mm)
+    except CommandError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return 2
+    return 0
+
+
 if __name__ == "__main__":  # pragma: no cover
-    typer.run(skindose)
+    sys.exit(main())

@@ -20,9 +20,6 @@ import zlib
 from functools import lru_cache
 from typing import Any
 
-from pydicom.charset import convert_encodings, decode_bytes
-from pydicom.datadict import dictionary_VR, tag_for_keyword
-
 UNDEFINED = 0xFFFFFFFF
 PIXEL_DATA = 0x7FE00010
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
@@ -174,8 +171,91 @@ def _looks_explicit(buf: bytes, pos: int) -> bool:
     return buf[pos + 12 : pos + 14] in _VR_CODES
 
 
+# Tag and VR (DICOM PS3.6 data dictionary) of the attributes Kerma's readers ask for by
+# keyword. Importing pydicom for its dictionary costs about 0.1 s, more than reading a dose
+# report: with this table, reading a report in ASCII or a single-byte character set never
+# imports pydicom. Other keywords and tags are looked up in pydicom's dictionary
+# (tests/skindose/test_skindose_command.py checks this table against it).
+KNOWN_KEYWORDS: dict[str, tuple[int, str]] = {
+    "AccessionNumber": (0x00080050, "SH"),
+    "AcquisitionDate": (0x00080022, "DA"),
+    "AcquisitionDateTime": (0x0008002A, "DT"),
+    "AcquisitionTime": (0x00080032, "TM"),
+    "AcquisitionType": (0x00189302, "CS"),
+    "BodyPartExamined": (0x00180015, "CS"),
+    "BodyPartThickness": (0x001811A0, "DS"),
+    "CTDIvol": (0x00189345, "FD"),
+    "CodeMeaning": (0x00080104, "LO"),
+    "CodeValue": (0x00080100, "SH"),
+    "CodingSchemeDesignator": (0x00080102, "SH"),
+    "ConceptNameCodeSequence": (0x0040A043, "SQ"),
+    "ContentDate": (0x00080023, "DA"),
+    "ContentTime": (0x00080033, "TM"),
+    "DeviceSerialNumber": (0x00181000, "LO"),
+    "DistanceSourceToDetector": (0x00181110, "DS"),
+    "EntranceDoseInmGy": (0x00408302, "DS"),
+    "Exposure": (0x00181152, "IS"),
+    "ExposureDoseSequence": (0x0040030E, "SQ"),
+    "ExposureInuAs": (0x00181153, "IS"),
+    "ExposureTime": (0x00181150, "IS"),
+    "ImageAndFluoroscopyAreaDoseProduct": (0x0018115E, "DS"),
+    "ImageLaterality": (0x00200062, "CS"),
+    "InstitutionName": (0x00080080, "LO"),
+    "InstitutionalDepartmentName": (0x00081040, "LO"),
+    "IrradiationEventUID": (0x00083010, "UI"),
+    "IssuerOfPatientID": (0x00100021, "LO"),
+    "KVP": (0x00180060, "DS"),
+    "Laterality": (0x00200060, "CS"),
+    "Manufacturer": (0x00080070, "LO"),
+    "ManufacturerModelName": (0x00081090, "LO"),
+    "Modality": (0x00080060, "CS"),
+    "OrganDose": (0x00400316, "DS"),
+    "PatientAge": (0x00101010, "AS"),
+    "PatientBirthDate": (0x00100030, "DA"),
+    "PatientID": (0x00100020, "LO"),
+    "PatientName": (0x00100010, "PN"),
+    "PatientSex": (0x00100040, "CS"),
+    "PatientSize": (0x00101020, "DS"),
+    "PatientWeight": (0x00101030, "DS"),
+    "PerformedProcedureStepDescription": (0x00400254, "LO"),
+    "PerformedProtocolCodeSequence": (0x00400260, "SQ"),
+    "ProcedureCodeSequence": (0x00081032, "SQ"),
+    "ProtocolName": (0x00181030, "LO"),
+    "RadionuclideCodeSequence": (0x00540300, "SQ"),
+    "RadionuclideTotalDose": (0x00181074, "DS"),
+    "Radiopharmaceutical": (0x00180031, "LO"),
+    "RadiopharmaceuticalCodeSequence": (0x00540304, "SQ"),
+    "RadiopharmaceuticalInformationSequence": (0x00540016, "SQ"),
+    "RadiopharmaceuticalRoute": (0x00181070, "LO"),
+    "RadiopharmaceuticalStartDateTime": (0x00181078, "DT"),
+    "RadiopharmaceuticalStartTime": (0x00181072, "TM"),
+    "RequestedProcedureDescription": (0x00321060, "LO"),
+    "SOPClassUID": (0x00080016, "UI"),
+    "SOPInstanceUID": (0x00080018, "UI"),
+    "ScanLength": (0x00181302, "IS"),
+    "SeriesDescription": (0x0008103E, "LO"),
+    "SeriesInstanceUID": (0x0020000E, "UI"),
+    "SpiralPitchFactor": (0x00189311, "FD"),
+    "StationName": (0x00081010, "SH"),
+    "StudyDate": (0x00080020, "DA"),
+    "StudyDescription": (0x00081030, "LO"),
+    "StudyInstanceUID": (0x0020000D, "UI"),
+    "StudyTime": (0x00080030, "TM"),
+    "TotalCollimationWidth": (0x00189307, "FD"),
+    "ViewPosition": (0x00185101, "CS"),
+    "XRayTubeCurrent": (0x00181151, "IS"),
+    "XRayTubeCurrentInuA": (0x00188151, "DS"),
+}
+_KNOWN_VRS = {tag: vr for tag, vr in KNOWN_KEYWORDS.values()}
+
+
 @lru_cache(maxsize=1024)
 def _tag(keyword: str) -> int:
+    known = KNOWN_KEYWORDS.get(keyword)
+    if known is not None:
+        return known[0]
+    from pydicom.datadict import tag_for_keyword
+
     tag = tag_for_keyword(keyword)
     if tag is None:
         raise KeyError(f"unknown DICOM keyword {keyword!r}")
@@ -184,6 +264,11 @@ def _tag(keyword: str) -> int:
 
 @lru_cache(maxsize=4096)
 def _vr(tag: int) -> str:
+    known = _KNOWN_VRS.get(tag)
+    if known is not None:
+        return known
+    from pydicom.datadict import dictionary_VR
+
     try:
         return dictionary_VR(tag)
     except KeyError:
@@ -200,20 +285,58 @@ _BINARY = {
 }
 
 
+# Python codecs of the single-byte DICOM character sets (PS3.3 C.12.1.1.2, the same codecs as
+# pydicom.charset.python_encoding), decoded here without importing pydicom.
+_SINGLE_BYTE = {
+    "": "iso8859",
+    "ISO_IR 6": "iso8859",
+    "ISO_IR 100": "latin_1",
+    "ISO_IR 101": "iso8859_2",
+    "ISO_IR 109": "iso8859_3",
+    "ISO_IR 110": "iso8859_4",
+    "ISO_IR 144": "iso_ir_144",
+    "ISO_IR 127": "iso_ir_127",
+    "ISO_IR 126": "iso_ir_126",
+    "ISO_IR 138": "iso_ir_138",
+    "ISO_IR 148": "iso_ir_148",
+    "ISO_IR 166": "iso_ir_166",
+    "ISO_IR 192": "UTF8",
+    "GB18030": "GB18030",
+    "GBK": "GBK",
+}
+
+
 class Text:
-    """Decodes text values with a dataset's character set, ASCII being the fast path."""
+    """Decodes text values with a dataset's character set, ASCII being the fast path.
 
-    __slots__ = ("encodings",)
+    ``charsets`` are the defined terms of Specific Character Set (0008,0005). A value in a
+    single character set with no code extensions is decoded here; any other (ISO 2022 code
+    extensions, unknown terms) by pydicom, imported on the first such value only.
+    """
 
-    def __init__(self, encodings: list[str]) -> None:
-        self.encodings = encodings
+    __slots__ = ("charsets", "_codec", "_encodings")
+
+    def __init__(self, charsets: list[str]) -> None:
+        self.charsets = charsets
+        self._codec = _SINGLE_BYTE.get(charsets[0]) if len(charsets) == 1 else None
+        self._encodings: list[str] | None = None
 
     def __call__(self, value: bytes) -> str:
         value = value.rstrip(STRIP)
         try:
             return value.decode("ascii")
         except UnicodeDecodeError:
-            return decode_bytes(value, self.encodings, set()).rstrip(" \x00")
+            pass
+        if self._codec is not None and b"\x1b" not in value:  # no ISO 2022 escape
+            try:
+                return value.decode(self._codec).rstrip(" \x00")
+            except UnicodeDecodeError:
+                pass  # pydicom's own fallbacks and warnings for bytes out of the charset
+        from pydicom.charset import convert_encodings, decode_bytes
+
+        if self._encodings is None:
+            self._encodings = convert_encodings(self.charsets)
+        return decode_bytes(value, self._encodings, set()).rstrip(" \x00")
 
 
 class RawDataset:
@@ -279,9 +402,9 @@ class RawDataset:
 def _text_for(elements: RawItem) -> Text:
     charset = elements.get(0x00080005)
     if not charset:
-        return Text(["iso8859"])
+        return Text([""])
     names = [part.strip().decode("ascii", "replace") for part in charset.split(b"\\")]
-    return Text(convert_encodings([n for n in names] or [""]))
+    return Text(names or [""])
 
 
 def read_part10(data: bytes) -> tuple[RawDataset, RawDataset]:
@@ -294,7 +417,7 @@ def read_part10(data: bytes) -> tuple[RawDataset, RawDataset]:
         raise RawParseError("not a DICOM file (no 'DICM' prefix at byte 128)")
     meta, pos = _read_meta(data)
     syntax = meta.get(0x00020010, b"").rstrip(STRIP).decode("ascii", "replace")
-    meta_ds = RawDataset(meta, False, Text(["iso8859"]))
+    meta_ds = RawDataset(meta, False, Text([""]))
     if syntax == EXPLICIT_BIG:
         return meta_ds, _via_pydicom(data)
     implicit = syntax == IMPLICIT_LITTLE

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
+from typing import TYPE_CHECKING, Any
 
 from kerma.dicom.rawfile import STRIP, RawDataset, RawItem, RawParseError, Text
+
+if TYPE_CHECKING:  # pydicom is imported only by the reference walker (about 0.1 s)
+    from pydicom.dataset import Dataset
 
 Code = tuple[str, str]
 """A coded concept as (code value, coding scheme designator)."""
@@ -204,6 +204,8 @@ def _ds_code(seq: Any) -> tuple[Code, str] | None:
 
 
 def _from_dataset(ds: Dataset) -> ContentItem:
+    from pydicom.multival import MultiValue
+
     item = ContentItem()
     item.relationship = str(ds.get("RelationshipType", ""))
     item.value_type = value_type = str(ds.get("ValueType", ""))
