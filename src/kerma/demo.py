@@ -1217,7 +1217,8 @@ _FOLLOWUP_CASES: tuple[tuple[str, float, float, float, tuple, str], ...] = (
     ("ANGIOPLASTIE CORONAIRE - CTO", 0.12, 760.0, 3100.0, _LAO_CRANIAL, "a"),
     ("ANGIOPLASTIE CORONAIRE - CTO", 0.30, 690.0, 2700.0, _LAO_CRANIAL, "b"),
     ("ANGIOPLASTIE CORONAIRE COMPLEXE", 0.55, 820.0, 4300.0, (), "c"),
-    ("ANGIOPLASTIE CORONAIRE - CTO", 0.85, 720.0, 3300.0, _LAO_CRANIAL, "d"),
+    # Late in the period: still open when the demo starts, as on a real Monday morning.
+    ("ANGIOPLASTIE CORONAIRE - CTO", 0.96, 720.0, 3300.0, _LAO_CRANIAL, "d"),
     ("ANGIOPLASTIE CORONAIRE", 0.40, 430.0, 2200.0, _LAO_CRANIAL, "repeat"),
     ("ANGIOPLASTIE CORONAIRE", -35.0, 360.0, 1900.0, _LAO_CRANIAL, "repeat"),
 )
