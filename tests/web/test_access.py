@@ -220,3 +220,11 @@ def test_dashboard_grid_shows_what_is_still_due(client, units):
     grid = html[html.index('id="nrd-grid"') :]
     assert 'data-state="due"' in grid or 'data-state="late"' in grid
     assert 'data-state="between"' not in grid  # nothing evaluated yet
+
+
+def test_device_page_title_is_the_device_and_has_one_form(client, units):
+    client = _login(client, "phys", "physicist", units["north"])
+    html = client.get(reverse("device_detail", args=[units["n1"].pk])).content.decode()
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "Salle n1" in title and "<form" not in title
+    assert html.count('id="inventory-form"') == 1
