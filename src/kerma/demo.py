@@ -1148,7 +1148,11 @@ def _cath_events(
     weights = [d * (1 + 1.5 * s) for d, (_, _, s) in zip(durations, plans, strict=True)]
     cine_total = math.fsum(w for w, (c, _, _) in zip(weights, plans, strict=True) if c)
     fluoro_total = math.fsum(weights) - cine_total
-    table = (rng.uniform(-60, 40), rng.uniform(-20, 20), rng.uniform(160, 210))
+    # Written as the Siemens and Philips rooms report them (and as Kerma's default room settings
+    # read them): the sideways travel in "longitudinal", the travel along the table in
+    # "lateral" — here the heart at the isocentre, 33–43 cm from the head end of the table —
+    # and the table top 16–21 cm below the isocentre.
+    table = (rng.uniform(-30, 30), rng.uniform(330, 430), rng.uniform(160, 210))
     events, moment = [], start
     for (cine, view, steep), duration, weight in zip(plans, durations, weights, strict=True):
         share = (
@@ -1158,7 +1162,7 @@ def _cath_events(
             _cath_event(gen, rng, moment, cine, view, steep, duration, total_dap * share, table)
         )
         moment += timedelta(seconds=duration + rng.uniform(4, 60 if cine else 25))
-        table = (table[0] + rng.gauss(0, 4), table[1] + rng.gauss(0, 2), table[2])
+        table = (table[0] + rng.gauss(0, 2), table[1] + rng.gauss(0, 4), table[2])
     return events
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from tests.followup.conftest import PASSWORD, closed_port
 
-from conftest import PASSWORD, closed_port
 from kerma.web.accounts.roles import INSPECTOR, PHYSICIST, RAN
 from kerma.web.followup.hooks import on_exam_stored, process_exam
 from kerma.web.followup.models import Alert, Notification, NotificationRule

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from tests.followup.conftest import PASSWORD
 
-from conftest import PASSWORD
 from kerma.web.accounts.roles import INSPECTOR, PHYSICIST, RADIOGRAPHER
 from kerma.web.followup.alerts import evaluate_exam
 from kerma.web.followup.models import Alert, AlertSettings, RoomGeometry, SkinDoseMap
