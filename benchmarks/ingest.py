@@ -750,15 +750,19 @@ def profile(key: str, fileset: FileSet, store: KermaStore | None, top: int = 30)
 # --- output -----------------------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, object]:
-    cpu = platform.processor() or ""
+def cpu_name() -> str:
+    """Return the processor's model name (from /proc/cpuinfo when there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or ""
+
+
+def machine_info() -> dict[str, object]:
+    cpu = cpu_name()
     import django
 
     return {

@@ -45,6 +45,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ingest import cpu_name
+from nrd import columns_of
+
 TARGET_S = 0.300
 START, END = date(2023, 1, 1), date(2025, 12, 31)
 UNDATED = 40  # exams without a study date (they come last in the list)
@@ -224,26 +227,6 @@ def generate(n_exams: int, seed: int) -> Iterator[tuple[int, str, dict[str, Any]
                 **dose(rng, category, procedure),
             }
             yield index, category, exam
-
-
-def columns_of(model: Any) -> tuple[list[str], dict[str, Any]]:
-    """Return a table's columns (without id) and a default for each NOT NULL column."""
-    from django.db import models
-
-    names, defaults = [], {}
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        names.append(f.column)
-        if f.null:
-            defaults[f.column] = None
-        elif isinstance(f, models.BooleanField | models.IntegerField | models.FloatField):
-            defaults[f.column] = 0
-        elif isinstance(f, models.DateTimeField):
-            defaults[f.column] = "2026-01-01 00:00:00"
-        else:
-            defaults[f.column] = ""
-    return names, defaults
 
 
 def fill(db_path: Path, n_exams: int, seed: int) -> dict[str, Any]:
@@ -616,14 +599,7 @@ def measure_export_heap(client: Any, since: str) -> dict[str, Any]:
 
 
 def machine(django_version: str, load_start: tuple[float, ...]) -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return {
         "cpu": cpu,
         "cpus": os.cpu_count(),

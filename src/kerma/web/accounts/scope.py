@@ -54,6 +54,13 @@ def visible_devices(user: Any) -> QuerySet:
     return Device.objects.filter(device_filter(user, ""))
 
 
+def visible_device_ids(user: Any) -> list[int] | None:
+    """Return the ids of the devices of ``user``'s units (None for administrators: all)."""
+    if sees_all_units(user):
+        return None
+    return list(visible_devices(user).values_list("id", flat=True))
+
+
 def require(request: HttpRequest, *perms: str) -> None:
     """Raise PermissionDenied (403) unless the user holds every permission (``app.codename``)."""
     if not request.user.has_perms(perms):

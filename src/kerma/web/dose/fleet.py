@@ -24,8 +24,8 @@ from kerma.dicom.node import read_status
 from kerma.web.accounts.scope import (
     get_visible_or_404,
     require,
-    sees_all_units,
     visible,
+    visible_device_ids,
     visible_devices,
     visible_units,
 )
@@ -99,7 +99,7 @@ def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
     """
     from kerma.web.nrd.services import year_plan
 
-    ids = None if sees_all_units(user) else list(visible_devices(user).values_list("id", flat=True))
+    ids = visible_device_ids(user)
     rows: dict[str, dict[str, Any]] = {}
     for item in year_plan(year, device_ids=ids)["items"]:
         if item["status"] == "not_required":
@@ -141,7 +141,7 @@ def _open_actions(user: Any) -> list[Any]:
     return list(visible(actions, user, "evaluation__device__").order_by("due_date", "id")[:10])
 
 
-def _import_health(user: Any) -> dict[str, Any]:
+def _import_health() -> dict[str, Any]:
     """The DICOM node's status, the quarantine and the devices that went silent."""
     since = timezone.now() - timedelta(days=QUARANTINE_RECENT_DAYS)
     quarantine = QuarantinedFile.objects.aggregate(
@@ -194,7 +194,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "grid_late": sum(c["state"] == "late" for r in grid for c in r["cells"]),
             "grid_above": sum(c["state"] == "above_nrd" for r in grid for c in r["cells"]),
             "actions": _open_actions(user) if can_nrd else [],
-            "health": _import_health(user),
+            "health": _import_health(),
             "units": list(visible_units(user)),
             "panels": dashboard_panels(request),
         },

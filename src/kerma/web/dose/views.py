@@ -28,8 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from kerma.web.accounts.scope import (
     get_visible_or_404,
     require,
-    sees_all_units,
-    visible_devices,
+    visible_device_ids,
 )
 from kerma.web.dose.exports import EXPORT_FORMATS, export_exams
 from kerma.web.dose.models import Device, Event, Exam
@@ -216,13 +215,6 @@ class ExamFilterForm(forms.Form):
         return any(
             self.data.get(f"{spec.name}_{end}") for spec in RANGE_FILTERS for end in ("min", "max")
         )
-
-
-def visible_device_ids(user: Any) -> list[int] | None:
-    """Return the ids of the devices of ``user``'s units (None for administrators: all)."""
-    if sees_all_units(user):
-        return None
-    return list(visible_devices(user).values_list("id", flat=True))
 
 
 def visible_exams(filters: ExamFilters, device_ids: list[int] | None) -> QuerySet[Exam]:

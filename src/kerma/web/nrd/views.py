@@ -34,7 +34,7 @@ from kerma.web.accounts.scope import (
     get_visible_or_404,
     sees_all_units,
     visible,
-    visible_devices,
+    visible_device_ids,
 )
 from kerma.web.dose.models import Event
 from kerma.web.nrd import exports
@@ -122,13 +122,6 @@ def _require(request: HttpRequest, *perms: str) -> None:
         raise PermissionDenied
 
 
-def _device_ids(request: HttpRequest) -> list[int] | None:
-    """The ids of the devices the user may see (None: every device, for administrators)."""
-    if sees_all_units(request.user):
-        return None
-    return list(visible_devices(request.user).values_list("id", flat=True))
-
-
 def _evaluations(request: HttpRequest) -> QuerySet[Evaluation]:
     """The evaluations of the user's units."""
     return visible(Evaluation.objects.all(), request.user)
@@ -188,7 +181,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     _require(request, "view_evaluation")
     today = timezone.localdate()
     year = _year_of(request)
-    context = _plan_context(year, _device_ids(request))
+    context = _plan_context(year, visible_device_ids(request.user))
     context.update(
         {
             "previous_year": year - 1,
@@ -250,7 +243,7 @@ def year_report(request: HttpRequest, year: int) -> HttpResponse:
     today = timezone.localdate()
     if not 2000 <= year <= today.year + 1:
         raise Http404("year out of range")
-    device_ids = _device_ids(request)
+    device_ids = visible_device_ids(request.user)
     context = _plan_context(year, device_ids)
     inside, outside = _perimeter(context["groups"])
     missing = [i for i in context["items"] if i["status"] in ("due", "late")]
@@ -270,7 +263,7 @@ def year_report(request: HttpRequest, year: int) -> HttpResponse:
 def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
     """The year's results as CSV: one row per evaluation and quantity."""
     _require(request, "view_evaluation")
-    device_ids = _device_ids(request)
+    device_ids = visible_device_ids(request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kerma-nrd-{year}.csv"'
     response.write("\ufeff")
@@ -701,7 +694,7 @@ def mappings(request: HttpRequest) -> HttpResponse:
         {
             "rules": rules,
             "form": form,
-            "unmapped": unmapped_listing(device_ids=_device_ids(request))[:200],
+            "unmapped": unmapped_listing(device_ids=visible_device_ids(request.user))[:200],
             "can_add": request.user.has_perm("nrd.add_protocolmapping"),
             "can_delete": request.user.has_perm("nrd.delete_protocolmapping"),
         },
