@@ -57,12 +57,12 @@ def recompute(
     first = _day(since, "--since")
     _setup()
     from kerma.web.dose.models import Exam
-    from kerma.web.followup.alerts import _projection_q
+    from kerma.web.followup.alerts import projection_q
     from kerma.web.followup.hooks import process_exam
     from kerma.web.followup.models import SkinDoseMap
 
     queryset = (
-        Exam.objects.filter(_projection_q(), kar_total_mgy__isnull=False, is_test=False)
+        Exam.objects.filter(projection_q(), kar_total_mgy__isnull=False, is_test=False)
         .select_related("device")
         .order_by("study_date", "study_time", "id")
     )

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from kerma.web.charts import aggregate
+from kerma.charts import aggregate
 
 
 def test_nice_width_is_the_smallest_round_width_not_below_the_raw_width() -> None:

@@ -46,10 +46,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kerma.charts import aggregate
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import PER_ACQUISITION
 from kerma.web.accounts.scope import get_visible_or_404, require, visible_devices
-from kerma.web.charts import aggregate
 from kerma.web.charts.queries import (
     FAMILY_QUANTITIES,
     POPULATIONS,

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from tests.followup.conftest import PASSWORD
+from tests.web.followup.conftest import PASSWORD
 
 from kerma.web.accounts.roles import INSPECTOR, PHYSICIST, RADIOGRAPHER
 from kerma.web.followup.alerts import evaluate_exam

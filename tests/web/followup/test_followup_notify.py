@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.followup.conftest import PASSWORD, closed_port
+from tests.web.followup.conftest import PASSWORD, closed_port
 
 from kerma.web.accounts.roles import INSPECTOR, PHYSICIST, RAN
 from kerma.web.followup.hooks import on_exam_stored, process_exam

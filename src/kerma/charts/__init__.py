@@ -1,0 +1,1 @@
+"""Chart aggregates over plain arrays (pure numpy): what the chart pages draw."""

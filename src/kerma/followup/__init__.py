@@ -1,0 +1,1 @@
+"""Interventional follow-up rules over plain records: which indicators reach the thresholds."""
