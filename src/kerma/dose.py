@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from kerma.notices import Notice, declare
+
 MODALITIES = ("CT", "DX", "MG", "RF", "XA", "NM", "PT")
 
 # The totals an exam carries, in the units their names end with; a key is present only where the
@@ -166,5 +168,16 @@ class DoseReport:
     warnings: list[str] = field(default_factory=list)
 
 
+# A reason given as plain text (a reader that has no code of its own for it yet).
+declare("dose.unreadable", en="{detail}", fr="{detail}")
+
+
 class DoseObjectError(ValueError):
-    """A file that is not a dose object Kerma can read, with the reason in its message."""
+    """A file that is not a dose object Kerma can read: :attr:`notice` says why (a code with
+    its parameters, worded in French or English); the message is the English wording."""
+
+    def __init__(self, reason: str | Notice):
+        if not isinstance(reason, Notice):
+            reason = Notice("dose.unreadable", {"detail": reason})
+        self.notice = reason
+        super().__init__(self.notice.text("en"))

@@ -30,6 +30,8 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
+from kerma.notices import Notice, declare, notice
+
 
 class Dimension(StrEnum):
     """The physical dimension of a quantity, named after Kerma's canonical unit."""
@@ -50,8 +52,25 @@ class Dimension(StrEnum):
     RATIO = "1"
 
 
+declare(
+    "units.missing",
+    en="missing unit (expected one of {expected})",
+    fr="unité absente (attendue : {expected})",
+)
+declare(
+    "units.wrong_dimension",
+    en="unit {unit!r} is not a unit of {dimension} (expected one of {expected})",
+    fr="l'unité {unit!r} n'est pas une unité de {dimension} (attendue : {expected})",
+)
+
+
 class UnitError(ValueError):
-    """A unit code that is missing or not valid for the quantity's dimension."""
+    """A unit code that is missing or not valid for the quantity's dimension; :attr:`notice`
+    says which (``units.missing`` or ``units.wrong_dimension``)."""
+
+    def __init__(self, notice: Notice):
+        self.notice = notice
+        super().__init__(notice.text("en"))
 
 
 # Factor that turns one unit into the canonical unit of its dimension, keyed by UCUM code as
@@ -119,12 +138,16 @@ def conversion_factor(unit: str | None, dimension: Dimension) -> float:
     Raises :class:`UnitError` when ``unit`` is missing or not a unit of that dimension.
     """
     if not unit:
-        raise UnitError(f"missing unit (expected one of {', '.join(known_units(dimension))})")
+        raise UnitError(notice("units.missing", expected=list(known_units(dimension))))
     factor = _FACTORS[dimension].get(unit)
     if factor is None:
         raise UnitError(
-            f"unit {unit!r} is not a unit of {dimension.name.lower().replace('_', ' ')} "
-            f"(expected one of {', '.join(known_units(dimension))})"
+            notice(
+                "units.wrong_dimension",
+                unit=unit,
+                dimension=dimension.name.lower().replace("_", " "),
+                expected=list(known_units(dimension)),
+            )
         )
     return factor
 

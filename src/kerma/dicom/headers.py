@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kerma.dicom import codes, quirks
+from kerma.dicom import wording as w
 from kerma.dicom.common import (
     number,
     parse_datetime,
@@ -19,6 +20,7 @@ from kerma.dicom.common import (
 )
 from kerma.dicom.rawfile import RawDataset
 from kerma.dose import DoseObjectError, DoseReport, Event
+from kerma.notices import notice
 from kerma.units import Dimension, to_canonical
 
 _MODALITY = {
@@ -41,9 +43,8 @@ def read_image_header(ds: RawDataset) -> DoseReport:
     """
     modality = _MODALITY.get(text(ds, "Modality").upper())
     if modality is None:
-        raise DoseObjectError(
-            f"modality {text(ds, 'Modality') or '(none)'!r} carries no dose Kerma reads"
-        )
+        modality_text = text(ds, "Modality") or "(none)"
+        raise DoseObjectError(notice(w.MODALITY_WITHOUT_DOSE, modality=modality_text))
     report = report_from_header(ds, "image", modality)
     if modality == "CT":
         _ct_image(ds, report)
@@ -52,7 +53,7 @@ def read_image_header(ds: RawDataset) -> DoseReport:
     else:
         _projection_image(ds, report)
     if not report.events:
-        raise DoseObjectError(f"{modality} image header carries no dose value")
+        raise DoseObjectError(notice(w.HEADER_WITHOUT_DOSE, modality=modality))
     _totals(report)
     return report
 
@@ -196,4 +197,4 @@ def _totals(report: DoseReport) -> None:
 
     report.totals.update(totals_from_events(report.events, report.modality))
     if not report.totals:
-        raise DoseObjectError(f"{report.modality} image header carries no dose value")
+        raise DoseObjectError(notice(w.HEADER_WITHOUT_DOSE, modality=report.modality))

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from kerma.dicom import codes as c
 from kerma.dicom import quirks
+from kerma.dicom import wording as w
 from kerma.dicom.common import (
     parse_datetime,
     report_from_header,
@@ -20,6 +21,7 @@ from kerma.dicom.common import (
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
 from kerma.dose import DoseObjectError, DoseReport, Event
+from kerma.notices import notice
 from kerma.units import Dimension, UnitError, to_canonical
 
 
@@ -47,7 +49,12 @@ class _Values:
         try:
             return to_canonical(item.value, quirks.ucum(item.unit), dimension)
         except UnitError as exc:
-            raise DoseObjectError(f"{_label(item)}: {exc}") from exc
+            code = (
+                w.CONCEPT_MISSING_UNIT
+                if exc.notice.code == "units.missing"
+                else w.CONCEPT_WRONG_UNIT
+            )
+            raise DoseObjectError(notice(code, concept=_label(item), **exc.notice.params)) from exc
 
     def child_num(self, parent: ContentItem, concept: Code, dimension: Dimension) -> float | None:
         """Return the value of ``parent``'s first child ``concept`` (None when absent)."""
@@ -125,7 +132,7 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
             )
     else:
         what = f"{title[0]}, {title[1]}" if title else "no document title"
-        raise DoseObjectError(f"structured report is not a dose report (title: {what})")
+        raise DoseObjectError(notice(w.NOT_DOSE_REPORT, title=what))
     _read_observer_context(items, report)
     _read_patient_context(items, report, values)
     report.warnings.extend(values.warnings)

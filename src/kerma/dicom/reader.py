@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kerma.dicom import wording as w
 from kerma.dicom.headers import read_image_header
 from kerma.dicom.rawfile import RawParseError, read_part10
 from kerma.dicom.rdsr import read_dose_sr
 from kerma.dicom.srtree import SRParseError
 from kerma.dose import DoseObjectError, DoseReport
+from kerma.notices import notice
 
 SR_STORAGE_CLASSES = frozenset(
     {
@@ -31,30 +33,31 @@ def read_dose_object(source: str | Path | bytes) -> DoseReport:
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except OSError as exc:
-        raise DoseObjectError(f"unreadable file: {exc}") from exc
+        raise DoseObjectError(notice(w.UNREADABLE_FILE, detail=str(exc))) from exc
     try:
         _meta, ds = read_part10(data)
     except RawParseError as exc:
         message = str(exc)
-        if not message.startswith("not a DICOM file"):
-            message = f"corrupted DICOM file: {message}"
-        raise DoseObjectError(message) from exc
+        code = w.NOT_DICOM if message.startswith("not a DICOM file") else w.CORRUPTED_FILE
+        raise DoseObjectError(notice(code, detail=message)) from exc
     except Exception as exc:  # pydicom, for the encodings it re-encodes, raises many kinds
-        raise DoseObjectError(f"corrupted DICOM file: {type(exc).__name__}: {exc}") from exc
+        detail = f"{type(exc).__name__}: {exc}"
+        raise DoseObjectError(notice(w.CORRUPTED_FILE, detail=detail)) from exc
     try:
         if not str(ds.get("SOPInstanceUID", "")).strip():
-            raise DoseObjectError("no SOP Instance UID (0008,0018)")
+            raise DoseObjectError(notice(w.NO_SOP_UID))
         sop_class = str(ds.get("SOPClassUID", ""))
         if sop_class in SR_STORAGE_CLASSES or str(ds.get("Modality", "")) == "SR":
             report = read_dose_sr(ds)
         else:
             report = read_image_header(ds)
         if not report.study_uid:
-            raise DoseObjectError("no Study Instance UID (0020,000D)")
+            raise DoseObjectError(notice(w.NO_STUDY_UID))
         return report
     except DoseObjectError:
         raise
     except (SRParseError, RawParseError) as exc:
-        raise DoseObjectError(f"corrupted content tree: {exc}") from exc
+        raise DoseObjectError(notice(w.CORRUPTED_TREE, detail=str(exc))) from exc
     except Exception as exc:  # a malformed attribute deep in a corrupted file
-        raise DoseObjectError(f"corrupted DICOM content: {type(exc).__name__}: {exc}") from exc
+        detail = f"{type(exc).__name__}: {exc}"
+        raise DoseObjectError(notice(w.CORRUPTED_CONTENT, detail=detail)) from exc

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from kerma.notices import notice
 from kerma.units import Dimension, UnitError, convert
 
 
@@ -132,8 +133,12 @@ def convert_value(value: float, unit_from: str, unit_to: str, quantity: Quantity
     for unit in (unit_from, unit_to):
         if unit not in allowed:
             raise UnitError(
-                f"unit {unit!r} is not a unit of {quantity.value} (expected one of "
-                f"{', '.join(allowed)})"
+                notice(
+                    "units.wrong_dimension",
+                    unit=unit,
+                    dimension=quantity.value,
+                    expected=list(allowed),
+                )
             )
     if unit_from == unit_to or dimension is None:
         return value
