@@ -11,6 +11,7 @@ from kerma.dicom.rdsr import read_dose_sr
 from kerma.dicom.srtree import SRParseError
 from kerma.dose import DoseObjectError, DoseReport
 from kerma.notices import notice
+from kerma.plausibility import check_report
 
 SR_STORAGE_CLASSES = frozenset(
     {
@@ -53,7 +54,7 @@ def read_dose_object(source: str | Path | bytes) -> DoseReport:
             report = read_image_header(ds)
         if not report.study_uid:
             raise DoseObjectError(notice(w.NO_STUDY_UID))
-        return report
+        return check_report(report)
     except DoseObjectError:
         raise
     except (SRParseError, RawParseError) as exc:
