@@ -1,10 +1,10 @@
 """The ``kerma`` command's entry point (the console script calls :data:`app`).
 
-``kerma skindose …`` runs :func:`kerma.skindose_cli.main` directly: a skin-dose map from a file
+``kerma skindose …`` runs :func:`kerma.cli.skindose.main` directly: a skin-dose map from a file
 then imports numpy and Kerma's reader only, not typer, rich, pydicom or Django, and the whole
 command takes about a tenth of a second (see benchmarks/README.md, skin-dose maps). Every other
 command, and ``kerma --help`` (which lists ``skindose`` too), goes to the typer application of
-:mod:`kerma.commands`.
+:mod:`kerma.cli.main`.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ class KermaCommand:
         """
         argv = list(sys.argv[1:] if args is None else args)
         if argv[:1] == ["skindose"]:
-            from kerma.skindose_cli import main
+            from kerma.cli.skindose import main
 
             status = main(argv[1:], prog=f"{prog_name or 'kerma'} skindose")
             if extra.get("standalone_mode", True):
                 raise SystemExit(status)
             return status
-        from kerma.commands import app as typer_app
+        from kerma.cli.main import app as typer_app
 
         return typer_app(args, prog_name=prog_name, **extra)
 

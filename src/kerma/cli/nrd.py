@@ -2,7 +2,7 @@
 mappings and reference sets, from the command line.
 
 Two Typer apps: :data:`nrd_app` (``kerma nrd``) and :data:`reference_app` (``kerma reference``),
-registered in :mod:`kerma.cli`. ``python -m kerma.nrd_cli nrd …`` runs them on their own.
+registered in :mod:`kerma.cli`. ``python -m kerma.cli.nrd nrd …`` runs them on their own.
 
 Data goes to standard output (tables, or JSON with ``--json``); messages and progress go to
 standard error. Commands that change something record who did it (``--by``, default
@@ -986,7 +986,7 @@ def enter_command(
 
 
 def main() -> None:
-    """Run ``nrd`` and ``reference`` as one command (``python -m kerma.nrd_cli``)."""
+    """Run ``nrd`` and ``reference`` as one command (``python -m kerma.cli.nrd``)."""
     app = typer.Typer(no_args_is_help=True, add_completion=False)
     app.add_typer(nrd_app, name="nrd")
     app.add_typer(reference_app, name="reference")

@@ -1,7 +1,7 @@
 """The typer application of the ``kerma`` command: import, list, reprocess, serve, the demo.
 
 The console script enters through :data:`kerma.cli.app`, which hands every command to this
-application except ``kerma skindose``, dispatched straight to :mod:`kerma.skindose_cli`.
+application except ``kerma skindose``, dispatched straight to :mod:`kerma.cli.skindose`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kerma import __version__, config
-from kerma.accounts_cli import user_app
-from kerma.followup_cli import followup_app
-from kerma.nrd_cli import nrd_app, reference_app
-from kerma.skindose_cli import HELP as SKINDOSE_HELP
+from kerma.cli.followup import followup_app
+from kerma.cli.nrd import nrd_app, reference_app
+from kerma.cli.skindose import HELP as SKINDOSE_HELP
+from kerma.cli.users import user_app
 
 app = typer.Typer(
     help="Kerma: collect patient doses, evaluate them against reference levels, follow up.",
@@ -341,8 +341,8 @@ app.add_typer(user_app, name="user")
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
 def skindose(ctx: typer.Context) -> None:
-    """Forward to the argparse command of :mod:`kerma.skindose_cli` (one parser, one help)."""
-    from kerma.skindose_cli import main
+    """Forward to the argparse command of :mod:`kerma.cli.skindose` (one parser, one help)."""
+    from kerma.cli.skindose import main
 
     status = main(ctx.args)
     if status:
