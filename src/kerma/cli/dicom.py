@@ -21,6 +21,7 @@ from kerma.cli.common import (
     check_choice,
     console,
     parse_day,
+    print_json,
     progress,
     setup,
 )
@@ -144,7 +145,7 @@ def dicom_retrieve(
         )
     result = done.as_dict()
     if as_json:
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        print_json(result)
     else:
         table = Table(title=f"Retrieved from {peer}", show_header=False)
         for key, value in result.items():

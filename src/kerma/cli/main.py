@@ -30,6 +30,7 @@ from kerma.cli.common import (
     console,
     fail,
     parse_day,
+    print_json,
     progress,
     setup,
 )
@@ -71,7 +72,7 @@ def import_command(
         task = bar.add_task("Importing", total=total)
         summary = import_paths(paths, progress=lambda _label: bar.advance(task))
     if as_json:
-        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        print_json(summary.as_dict())
         return
     table = Table(title="Import summary", show_header=False)
     table.add_row("imported", str(summary.imported))
