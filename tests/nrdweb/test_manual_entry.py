@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from typer.testing import CliRunner
 
-from kerma.nrd_cli import nrd_app
+from kerma.cli.nrd import nrd_app
 from kerma.web.nrd.manual import (
     ManualEntryError,
     is_manual,

@@ -13,7 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from kerma.nrd_cli import nrd_app, reference_app
+from kerma.cli.nrd import nrd_app
+from kerma.cli.reference import reference_app
 from kerma.web.nrd.models import AuditEntry, Evaluation
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +206,7 @@ def test_as_a_real_process_with_its_own_home(tmp_path):
         return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
                               text=True, timeout=120, check=False)  # fmt: skip
 
-    nrd_main = "from kerma.nrd_cli import nrd_app; nrd_app()"
+    nrd_main = "from kerma.cli.nrd import nrd_app; nrd_app()"
     seeded = run(SEED)
     assert seeded.returncode == 0, seeded.stderr
     device = seeded.stdout.strip()
@@ -217,7 +218,7 @@ def test_as_a_real_process_with_its_own_home(tmp_path):
     data = json.loads(result.stdout)
     assert len(data["selected"]) == 30 and data["created_by"] == "physicist"
     assert data["results"][0]["status"] == "below_vgd"  # median 114.5 mGy·cm² < 150
-    listed = run("from kerma.nrd_cli import reference_app; reference_app()", "list", "--json")
+    listed = run("from kerma.cli.reference import reference_app; reference_app()", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert {r["name"] for r in json.loads(listed.stdout)} >= {"fr-2019-DC-0667", "fr-2011-arrete"}
     assert Path(env["KERMA_HOME"], "kerma.sqlite3").is_file()

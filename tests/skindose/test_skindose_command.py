@@ -97,7 +97,7 @@ def test_typer_application_gives_the_same_result(tmp_path, capsys):
     from typer.testing import CliRunner
 
     from kerma.cli import app
-    from kerma.commands import app as typer_app
+    from kerma.cli.main import app as typer_app
 
     report = str(SHARED_RDSR / "siemens_axiom_artis.dcm")
     args = ["skindose", report, "--phantom", "cylinder", "--json", "--cell-mm", "20"]

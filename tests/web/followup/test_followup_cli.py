@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from kerma.followup_cli import followup_app
+from kerma.cli.followup import followup_app
 from kerma.web.followup.models import Alert, SkinDoseMap
 
 pytestmark = pytest.mark.django_db

@@ -13,16 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kerma.cli.common import setup
+
+# Unlike the other groups, messages go to standard output: install scripts read them there.
 console = Console()
 user_app = typer.Typer(help="Users, their role and their units.")
 
 ROLE_HELP = "administrator, physicist, ran, radiographer, quality_manager or inspector"
-
-
-def _setup() -> None:
-    from kerma.web.bootstrap import setup
-
-    setup()
 
 
 @user_app.command("add")
@@ -38,7 +35,7 @@ def user_add(
     email: Annotated[str, typer.Option(help="E-mail address (for alerts)")] = "",
 ) -> None:
     """Create or update a user with one role, member of the given units."""
-    _setup()
+    setup()
     from kerma.web.accounts.models import Unit
     from kerma.web.accounts.roles import ROLE_LABELS, create_user
 
@@ -70,7 +67,7 @@ def unit_add(
     site: Annotated[str, typer.Option(help="Site")] = "",
 ) -> None:
     """Create or rename a unit (the perimeter of a RAN: its devices and its users)."""
-    _setup()
+    setup()
     from kerma.web.accounts.models import Unit
 
     unit, created = Unit.objects.update_or_create(code=code, defaults={"name": name, "site": site})
@@ -80,7 +77,7 @@ def unit_add(
 @user_app.command("list")
 def user_list() -> None:
     """List users with their role and units."""
-    _setup()
+    setup()
     from django.contrib.auth import get_user_model
 
     from kerma.web.accounts.roles import role_of

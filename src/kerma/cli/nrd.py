@@ -1,8 +1,5 @@
-"""``kerma nrd …`` and ``kerma reference …``: NRD evaluations, the yearly plan, exports, protocol
-mappings and reference sets, from the command line.
-
-Two Typer apps: :data:`nrd_app` (``kerma nrd``) and :data:`reference_app` (``kerma reference``),
-registered in :mod:`kerma.cli`. ``python -m kerma.nrd_cli nrd …`` runs them on their own.
+"""``kerma nrd …``: NRD evaluations, the yearly plan, exports and protocol mappings, from the
+command line (the reference sets are ``kerma reference``, :mod:`kerma.cli.reference`).
 
 Data goes to standard output (tables, or JSON with ``--json``); messages and progress go to
 standard error. Commands that change something record who did it (``--by``, default
@@ -12,20 +9,33 @@ the decision or of the audit trail), 2 bad input (unknown device, act, file, inv
 
 from __future__ import annotations
 
-import getpass
-import json
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+from kerma.cli.common import (
+    ActOption,
+    ByOption,
+    DeviceOption,
+    JsonOption,
+    OnlyDeviceOption,
+    PeriodFromOption,
+    PeriodToOption,
+    acting,
+    check_choice,
+    check_family,
+    console,
+    fail,
+    find_device,
+    parse_day,
+    print_json,
+    progress,
+    refusals,
+    setup,
+)
 
 nrd_app = typer.Typer(
     help="NRD evaluations (decision 2019-DC-0667): evaluate, plan the year, export for IRSN, "
@@ -33,89 +43,19 @@ nrd_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-reference_app = typer.Typer(
-    help="Reference sets (NRD/VGD tables): list, import a physicist's values, choose the set.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-console = Console(stderr=True)
 
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="Who does this (default: KERMA_USER or login name)")
+PopulationOption = Annotated[str, typer.Option(help="adult or paediatric")]
+WeightClassOption = Annotated[
+    str | None,
+    typer.Option("--weight-class", help="Paediatric weight category of the reference set"),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+ReferenceOption = Annotated[
+    str | None, typer.Option(help="Use this reference set instead of the one chosen")
+]
+SaveOption = Annotated[bool, typer.Option("--save", help="Store the evaluation (a draft)")]
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-
-def _setup() -> None:
-    from kerma.web.bootstrap import setup
-
-    setup()
-
-
-def _actor(by: str | None) -> str:
-    if by:
-        return by
-    if os.environ.get("KERMA_USER"):
-        return os.environ["KERMA_USER"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (containers)
-        return "cli"
-
-
-@contextmanager
-def _acting(by: str | None) -> Iterator[str]:
-    from kerma.web.nrd.audit import acting_as
-
-    name = _actor(by)
-    with acting_as(name):
-        yield name
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]{message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def _device(device_id: int | None) -> Any:
-    from kerma.web.dose.models import Device
-
-    if device_id is None:
-        return None
-    device = Device.objects.select_related("nrd_settings").filter(pk=device_id).first()
-    if device is None:
-        raise _fail(f"no device with id {device_id} (see `kerma devices`)")
-    return device
 
 
 def _evaluation(evaluation_id: int) -> Any:
@@ -123,21 +63,8 @@ def _evaluation(evaluation_id: int) -> Any:
 
     evaluation = Evaluation.objects.select_related("device").filter(pk=evaluation_id).first()
     if evaluation is None:
-        raise _fail(f"no evaluation with id {evaluation_id} (see `kerma nrd list`)")
+        raise fail(f"no evaluation with id {evaluation_id} (see `kerma nrd list`)")
     return evaluation
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Turn the model layer's refusals into a message and exit code 1."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-    try:
-        yield
-    except ValidationError as exc:
-        raise _fail("refused: " + "; ".join(exc.messages), 1) from None
-    except PermissionDenied as exc:
-        raise _fail(f"refused: {exc}", 1) from None
 
 
 def _number(value: Any) -> str:
@@ -219,18 +146,13 @@ def _print_evaluation(data: dict[str, Any]) -> None:
 
 @nrd_app.command("evaluate")
 def evaluate_command(
-    device_id: Annotated[int, typer.Option("--device", help="Device id (see `kerma devices`)")],
-    act: Annotated[str, typer.Option("--act", help="Act code, e.g. RX-THORAX-PA, CT-TAP")],
-    period_from: Annotated[str, typer.Option("--from", help="First study date, YYYY-MM-DD")],
-    period_to: Annotated[str, typer.Option("--to", help="Last study date, YYYY-MM-DD")],
-    population: Annotated[str, typer.Option(help="adult or paediatric")] = "adult",
-    weight_class: Annotated[
-        str | None,
-        typer.Option("--weight-class", help="Paediatric weight category of the reference set"),
-    ] = None,
-    reference: Annotated[
-        str | None, typer.Option(help="Use this reference set instead of the one chosen")
-    ] = None,
+    device_id: DeviceOption,
+    act: ActOption,
+    period_from: PeriodFromOption,
+    period_to: PeriodToOption,
+    population: PopulationOption = "adult",
+    weight_class: WeightClassOption = None,
+    reference: ReferenceOption = None,
     override: Annotated[
         list[str] | None,
         typer.Option(help="STUDY_UID=EVENT_UID: the acquisition to use for an exam (repeat)"),
@@ -238,14 +160,13 @@ def evaluate_command(
     exclude: Annotated[
         list[str] | None, typer.Option(help="STUDY_UID the physicist leaves out (repeat)")
     ] = None,
-    save: Annotated[bool, typer.Option("--save", help="Store the evaluation (a draft)")] = False,
+    save: SaveOption = False,
     as_json: JsonOption = False,
     by: ByOption = None,
 ) -> None:
     """Evaluate an act on a device over a period: consecutive eligible exams, medians, NRD."""
-    if population not in ("adult", "paediatric"):
-        raise typer.BadParameter("choose adult or paediatric", param_hint="--population")
-    first, last = _day(period_from, "--from"), _day(period_to, "--to")
+    check_choice(population, ("adult", "paediatric"), "--population")
+    first, last = parse_day(period_from, "--from"), parse_day(period_to, "--to")
     overrides: dict[str, str] = {}
     for item in override or []:
         study, sep, event = item.partition("=")
@@ -254,10 +175,10 @@ def evaluate_command(
                 f"{item!r} is not STUDY_UID=EVENT_UID", param_hint="--override"
             )
         overrides[study] = event
-    _setup()
+    setup()
     from kerma.web.nrd.services import evaluation_to_dict, run_evaluation, save_evaluation
 
-    device = _device(device_id)
+    device = find_device(device_id)
     assert first is not None and last is not None
     with console.status("Evaluating…"):
         try:
@@ -273,15 +194,15 @@ def evaluate_command(
                 reference_name=reference,
             )
         except (ValueError, LookupError) as exc:
-            raise _fail(str(exc).strip("'\"")) from None
+            raise fail(str(exc).strip("'\"")) from None
     data = run.to_dict()
     if save:
-        with _acting(by) as name, _refusals():
+        with acting(by) as name, refusals():
             stored = save_evaluation(run, by=name)
         data = evaluation_to_dict(stored)
         console.print(f"Saved as evaluation #{stored.pk} (draft: analyse, then sign off)")
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         _print_evaluation(data)
 
@@ -289,11 +210,11 @@ def evaluate_command(
 @nrd_app.command("list")
 def list_command(
     year: Annotated[int | None, typer.Option(help="Only periods starting in this year")] = None,
-    device_id: Annotated[int | None, typer.Option("--device", help="Only this device")] = None,
+    device_id: OnlyDeviceOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List stored evaluations (latest first), with their state."""
-    _setup()
+    setup()
     from kerma.web.nrd.models import Evaluation
 
     rows = Evaluation.objects.select_related("device")
@@ -321,7 +242,7 @@ def list_command(
         for e in rows
     ]
     if as_json:
-        _print_json(items)
+        print_json(items)
         return
     table = Table(title=f"{len(items)} evaluations")
     for column in ("id", "v", "device", "act", "population", "period", "n", "status", "signed"):
@@ -347,12 +268,12 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show a stored evaluation: sample, results, analysis, actions, sign-off, history."""
-    _setup()
+    setup()
     from kerma.web.nrd.services import evaluation_to_dict
 
     data = evaluation_to_dict(_evaluation(evaluation_id))
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     _print_evaluation(data)
     out = Console()
@@ -391,13 +312,13 @@ def analyse_command(
     by: ByOption = None,
 ) -> None:
     """Write the analysis (and the justification of an exceedance) of a draft evaluation."""
-    _setup()
+    setup()
     evaluation = _evaluation(evaluation_id)
     if text is not None:
         evaluation.analysis = text
     if justification is not None:
         evaluation.justification = justification
-    with _acting(by), _refusals():
+    with acting(by), refusals():
         evaluation.save()
     console.print(f"Evaluation #{evaluation.pk} updated")
 
@@ -411,13 +332,13 @@ def action_command(
     by: ByOption = None,
 ) -> None:
     """Add a corrective action (owner, due date) to a draft evaluation."""
-    due_date = _day(due, "--due")
-    _setup()
+    due_date = parse_day(due, "--due")
+    setup()
     from kerma.web.nrd.services import add_action
 
     evaluation = _evaluation(evaluation_id)
     assert due_date is not None
-    with _acting(by) as name, _refusals():
+    with acting(by) as name, refusals():
         action = add_action(
             evaluation, by=name, description=description, owner=owner, due_date=due_date
         )
@@ -431,13 +352,13 @@ def done_command(
     by: ByOption = None,
 ) -> None:
     """Record that a corrective action is done (allowed after sign-off)."""
-    _setup()
+    setup()
     from kerma.web.nrd.models import CorrectiveAction
 
     action = CorrectiveAction.objects.filter(pk=action_id).first()
     if action is None:
-        raise _fail(f"no corrective action with id {action_id}")
-    with _acting(by) as name, _refusals():
+        raise fail(f"no corrective action with id {action_id}")
+    with acting(by) as name, refusals():
         action.mark_done(name, done=not undo)
     console.print(f"Action #{action.pk} {'not ' if undo else ''}done")
 
@@ -448,9 +369,9 @@ def sign_command(
     by: ByOption = None,
 ) -> None:
     """Sign an evaluation off as the RAN: afterwards it is frozen for 5 years."""
-    _setup()
+    setup()
     evaluation = _evaluation(evaluation_id)
-    with _acting(by) as name, _refusals():
+    with acting(by) as name, refusals():
         evaluation.sign(name)
     console.print(
         f"Evaluation #{evaluation.pk} signed off by {evaluation.signed_by}; kept unchanged until "
@@ -468,11 +389,11 @@ def supersede_command(
     by: ByOption = None,
 ) -> None:
     """Start a new version of a signed evaluation (the signed one is kept as it is)."""
-    _setup()
+    setup()
     from kerma.web.nrd.services import rerun
 
     evaluation = _evaluation(evaluation_id)
-    with _acting(by) as name, _refusals():
+    with acting(by) as name, refusals():
         new = evaluation.supersede(name, reason=reason)
         if rerun_sample:
             rerun(new, by=name)
@@ -492,19 +413,19 @@ def plan_command(
 
     The flags are what an inspector would note (nonconformities and warnings).
     """
-    when = _day(as_of, "--as-of")
-    _setup()
+    when = parse_day(as_of, "--as-of")
+    setup()
     from kerma.web.nrd.services import year_plan
 
-    with _progress() as progress:
-        task = progress.add_task(f"Activity {year} per device", total=None)
+    with progress(transient=True) as bar:
+        task = bar.add_task(f"Activity {year} per device", total=None)
         data = year_plan(
             year,
             as_of=when,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     out = Console()
     table = Table(title=f"NRD plan {year} (as of {data['as_of']})")
@@ -545,9 +466,8 @@ def export_command(
     ] = None,
 ) -> None:
     """Export an evaluation's per-patient data for IRSN (XLSX: also summary and exclusions)."""
-    if fmt not in ("xlsx", "csv"):
-        raise typer.BadParameter("choose xlsx or csv", param_hint="--format")
-    _setup()
+    check_choice(fmt, ("xlsx", "csv"), "--format")
+    setup()
     from kerma.web.nrd.exports import default_name, export
 
     evaluation = _evaluation(evaluation_id)
@@ -555,7 +475,7 @@ def export_command(
     try:
         export(evaluation, fmt, path)
     except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc}") from None
+        raise fail(f"cannot write {path}: {exc}") from None
     console.print(f"Wrote {len(evaluation.selected)} patients to {path}")
     typer.echo(str(path))
 
@@ -574,13 +494,12 @@ def map_command(
     by: ByOption = None,
 ) -> None:
     """Map protocol/procedure names to an act (drafts of the device are re-evaluated)."""
-    if kind not in ("exact", "contains", "regex"):
-        raise typer.BadParameter("choose exact, contains or regex", param_hint="--kind")
-    _setup()
+    check_choice(kind, ("exact", "contains", "regex"), "--kind")
+    setup()
     from kerma.web.nrd.services import add_mapping
 
-    device = _device(device_id)
-    with _acting(by) as name, _refusals():
+    device = find_device(device_id)
+    with acting(by) as name, refusals():
         try:
             rule, refreshed = add_mapping(
                 by=name,
@@ -592,7 +511,7 @@ def map_command(
                 case_sensitive=case_sensitive,
             )
         except ValueError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     data = {
         "id": rule.pk,
         "device": device_id,
@@ -603,7 +522,7 @@ def map_command(
         "drafts_reevaluated": refreshed,
     }
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     console.print(
         f"Rule #{rule.pk}: {kind} {pattern!r} → {act} on "
@@ -615,11 +534,11 @@ def map_command(
 
 @nrd_app.command("mappings")
 def mappings_command(
-    device_id: Annotated[int | None, typer.Option("--device", help="Only this device")] = None,
+    device_id: OnlyDeviceOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the mapping rules in the order they are tried."""
-    _setup()
+    setup()
     from kerma.web.nrd.models import ProtocolMapping
 
     rows = ProtocolMapping.objects.select_related("device").order_by("priority", "id")
@@ -638,7 +557,7 @@ def mappings_command(
         for r in rows
     ]
     if as_json:
-        _print_json(items)
+        print_json(items)
         return
     table = Table(title="Mapping rules")
     for column in ("id", "device", "kind", "pattern", "act", "priority"):
@@ -661,14 +580,14 @@ def unmap_command(
     by: ByOption = None,
 ) -> None:
     """Delete a mapping rule (audited; drafts of the device are re-evaluated)."""
-    _setup()
+    setup()
     from kerma.web.nrd.models import ProtocolMapping
     from kerma.web.nrd.services import refresh_drafts
 
     rule = ProtocolMapping.objects.filter(pk=rule_id).first()
     if rule is None:
-        raise _fail(f"no mapping rule with id {rule_id}")
-    with _acting(by) as name, _refusals():
+        raise fail(f"no mapping rule with id {rule_id}")
+    with acting(by) as name, refusals():
         device_id = rule.device_id
         rule.delete(actor=name)
         refreshed = refresh_drafts(by=name, device_id=device_id)
@@ -677,21 +596,21 @@ def unmap_command(
 
 @nrd_app.command("unmapped")
 def unmapped_command(
-    device_id: Annotated[int | None, typer.Option("--device", help="Only this device")] = None,
+    device_id: OnlyDeviceOption = None,
     period_from: Annotated[str | None, typer.Option("--from", help="First study date")] = None,
     period_to: Annotated[str | None, typer.Option("--to", help="Last study date")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List procedure names no rule maps, with their exam counts and the likely acts."""
-    first, last = _day(period_from, "--from"), _day(period_to, "--to")
-    _setup()
+    first, last = parse_day(period_from, "--from"), parse_day(period_to, "--to")
+    setup()
     from kerma.web.nrd.services import unmapped_listing
 
-    device = _device(device_id)
+    device = find_device(device_id)
     with console.status("Counting names…"):
         items = unmapped_listing(device=device, period_from=first, period_to=last)
     if as_json:
-        _print_json(items)
+        print_json(items)
         return
     table = Table(title=f"{len(items)} unmapped names")
     for column in ("device", "name", "exams", "suggested acts"):
@@ -725,17 +644,13 @@ def device_command(
     by: ByOption = None,
 ) -> None:
     """Show or set a device's NRD settings: perimeter, family of acts, unit."""
-    _setup()
-    from kerma.reference.vocabulary import Family
+    setup()
     from kerma.web.nrd.services import device_info, set_device_settings
 
-    device = _device(device_id)
-    if family is not None and family not in {f.value for f in Family}:
-        raise typer.BadParameter(
-            f"choose one of {', '.join(f.value for f in Family)}", param_hint="--family"
-        )
+    device = find_device(device_id)
+    check_family(family)
     if any(v is not None for v in (perimeter, family, unit, first_year)):
-        with _acting(by) as name, _refusals():
+        with acting(by) as name, refusals():
             set_device_settings(
                 device,
                 by=name,
@@ -746,7 +661,7 @@ def device_command(
             )
     data = device_info(device)
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         for key, value in data.items():
             typer.echo(f"{key}: {value}")
@@ -763,7 +678,7 @@ def audit_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show the audit log: who changed what, when, before and after."""
-    _setup()
+    setup()
     from kerma.web.nrd.models import AuditEntry
 
     rows = AuditEntry.objects.order_by("-at", "-id")
@@ -785,7 +700,7 @@ def audit_command(
         for e in rows[:limit]
     ]
     if as_json:
-        _print_json(items)
+        print_json(items)
         return
     table = Table(title="Audit log")
     for column in ("at", "actor", "action", "object", "changed"):
@@ -798,137 +713,22 @@ def audit_command(
     Console().print(table)
 
 
-# ---- kerma reference ----------------------------------------------------------------------------
-
-
-@reference_app.command("list")
-def reference_list(as_json: JsonOption = False) -> None:
-    """List the reference sets: shipped and loaded, their status, gaps, and where they apply."""
-    _setup()
-    from kerma.web.nrd.references import describe_sets
-
-    rows = describe_sets()
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table(title="Reference sets")
-    for column in ("name", "origin", "status", "rows", "no value", "version", "applies to"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            r["name"],
-            r["origin"],
-            r["status"] or "—",
-            str(r["rows"]),
-            str(r["missing_values"]),
-            r["version"],
-            ", ".join(r["used_for"]) or "—",
-        )
-    Console().print(table)
-
-
-@reference_app.command("import")
-def reference_import(
-    file: Annotated[Path, typer.Argument(help="CSV file (see src/kerma/reference/README.md)")],
-    name: Annotated[str | None, typer.Option(help="Name of the set (default: file name)")] = None,
-    citation: Annotated[
-        str, typer.Option(help="The official text the values were typed from")
-    ] = "",
-    metadata: Annotated[
-        Path | None, typer.Option(help="TOML metadata (default: FILE with .toml, if present)")
-    ] = None,
-    as_json: JsonOption = False,
-    by: ByOption = None,
-) -> None:
-    """Load a reference set from a CSV file, validated (units, duplicates, NRD ≥ VGD, sources)."""
-    if not file.is_file():
-        raise _fail(f"no such file: {file}")
-    _setup()
-    from kerma.reference.loader import ReferenceSetError
-    from kerma.web.nrd.references import import_reference
-
-    with _acting(by) as who, _refusals():
-        try:
-            stored = import_reference(
-                file, by=who, name=name, citation=citation, metadata_path=metadata
-            )
-        except ReferenceSetError as exc:
-            console.print(f"[red]{file.name} was not loaded:", highlight=False)
-            for problem in exc.problems:
-                console.print(f"  {problem}", highlight=False)
-            raise typer.Exit(2) from None
-    data = {
-        "name": stored.name,
-        "version": stored.version,
-        "version_label": stored.version_label,
-        "status": stored.status,
-        "rows": stored.row_count,
-        "values": stored.value_count,
-        "loaded_by": stored.loaded_by,
-    }
-    if as_json:
-        _print_json(data)
-        return
-    console.print(
-        f"Loaded {stored.name} version {stored.version}: {stored.row_count} rows, "
-        f"{stored.value_count} with a value. Use it: kerma reference use {stored.name}",
-        highlight=False,
-    )
-
-
-@reference_app.command("use")
-def reference_use(
-    name: Annotated[str, typer.Argument(help="Name of a shipped or loaded set")],
-    family: Annotated[
-        str | None,
-        typer.Option(help="Only for this family of acts (ct, radiography, …); default: all"),
-    ] = None,
-    supplement: Annotated[
-        list[str] | None, typer.Option(help="A loaded set that completes it (repeat)")
-    ] = None,
-    by: ByOption = None,
-) -> None:
-    """Choose the reference set that applies (for every family, or one family of acts)."""
-    _setup()
-    from kerma.reference.loader import ReferenceSetError
-    from kerma.reference.vocabulary import Family
-    from kerma.web.nrd.references import use_reference
-
-    if family is not None and family not in {f.value for f in Family}:
-        raise typer.BadParameter(
-            f"choose one of {', '.join(f.value for f in Family)}", param_hint="--family"
-        )
-    with _acting(by) as who, _refusals():
-        try:
-            choice = use_reference(name, by=who, family=family, supplements=list(supplement or []))
-        except LookupError as exc:
-            raise _fail(str(exc).strip("'\"")) from None
-        except (ValueError, ReferenceSetError) as exc:
-            raise _fail(f"refused: {exc}", 1) from None
-    console.print(f"Reference set in use — {choice}", highlight=False)
-
-
 @nrd_app.command("enter")
 def enter_command(
-    device_id: Annotated[int, typer.Option("--device", help="Device id (see `kerma devices`)")],
-    act: Annotated[str, typer.Option("--act", help="Act code, e.g. RX-THORAX-PA, CT-TAP")],
-    period_from: Annotated[str, typer.Option("--from", help="First study date, YYYY-MM-DD")],
-    period_to: Annotated[str, typer.Option("--to", help="Last study date, YYYY-MM-DD")],
+    device_id: DeviceOption,
+    act: ActOption,
+    period_from: PeriodFromOption,
+    period_to: PeriodToOption,
     file: Annotated[
         Path,
         typer.Option(
             "--file", help="The typed rows: CSV (',' or ';', decimal comma) or XLSX, header first"
         ),
     ],
-    population: Annotated[str, typer.Option(help="adult or paediatric")] = "adult",
-    weight_class: Annotated[
-        str | None,
-        typer.Option("--weight-class", help="Paediatric weight category of the reference set"),
-    ] = None,
-    reference: Annotated[
-        str | None, typer.Option(help="Use this reference set instead of the one chosen")
-    ] = None,
-    save: Annotated[bool, typer.Option("--save", help="Store the evaluation (a draft)")] = False,
+    population: PopulationOption = "adult",
+    weight_class: WeightClassOption = None,
+    reference: ReferenceOption = None,
+    save: SaveOption = False,
     as_json: JsonOption = False,
     by: ByOption = None,
 ) -> None:
@@ -938,12 +738,11 @@ def enter_command(
     with their unit in the header — CTDIvol (mGy), DLP (mGy·cm); DAP (mGy·cm²); interventional
     DAP (Gy·cm²), fluoro time (min); activity (MBq). Errors name the row and the column.
     """
-    if population not in ("adult", "paediatric"):
-        raise typer.BadParameter("choose adult or paediatric", param_hint="--population")
-    first, last = _day(period_from, "--from"), _day(period_to, "--to")
+    check_choice(population, ("adult", "paediatric"), "--population")
+    first, last = parse_day(period_from, "--from"), parse_day(period_to, "--to")
     if not file.is_file():
-        raise _fail(f"no file {file}")
-    _setup()
+        raise fail(f"no file {file}")
+    setup()
     from kerma.web.nrd.manual import (
         ManualEntryError,
         read_upload,
@@ -952,7 +751,7 @@ def enter_command(
     )
     from kerma.web.nrd.services import evaluation_to_dict
 
-    device = _device(device_id)
+    device = find_device(device_id)
     assert first is not None and last is not None
     try:
         cells = read_upload(file.name, file.read_bytes())
@@ -972,27 +771,15 @@ def enter_command(
             console.print(f"[red]{error}", highlight=False)
         raise typer.Exit(2) from None
     except (ValueError, LookupError) as exc:
-        raise _fail(str(exc).strip("'\"")) from None
+        raise fail(str(exc).strip("'\"")) from None
     data = run.to_dict()
     if save:
-        with _acting(by) as name, _refusals():
+        with acting(by) as name, refusals():
             stored = save_manual_evaluation(run, by=name)
         data = evaluation_to_dict(stored)
         console.print(f"Saved as evaluation #{stored.pk} (manual entry, draft)")
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         _print_evaluation(data)
 
-
-def main() -> None:
-    """Run ``nrd`` and ``reference`` as one command (``python -m kerma.nrd_cli``)."""
-    app = typer.Typer(no_args_is_help=True, add_completion=False)
-    app.add_typer(nrd_app, name="nrd")
-    app.add_typer(reference_app, name="reference")
-    app()
-
-
-if __name__ == "__main__":
-    main()
-    sys.exit(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_cli import run_kerma
+from tests.cli.test_main import run_kerma
 
 
 def test_units_and_users_from_the_command_line(tmp_path: Path):

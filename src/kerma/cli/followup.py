@@ -16,46 +16,29 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from kerma.cli.common import FormatOption, SinceOption, check_choice, console, parse_day, setup
+
 followup_app = typer.Typer(
     help="Patient follow-up: skin-dose maps, dose alerts, the patients to follow up.",
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
-
-
-def _setup() -> None:
-    from kerma.web.bootstrap import setup
-
-    setup()
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
 
 
 @followup_app.command()
 def recompute(
-    since: Annotated[str | None, typer.Option(help="First study date, YYYY-MM-DD")] = None,
+    since: SinceOption = None,
     exam: Annotated[int | None, typer.Option(help="Only this exam (id)")] = None,
 ) -> None:
     """Recompute skin-dose maps and alerts of stored projection exams (oldest first)."""
-    first = _day(since, "--since")
-    _setup()
+    first = parse_day(since, "--since")
+    setup()
     from kerma.web.dose.models import Exam
     from kerma.web.followup.alerts import projection_q
     from kerma.web.followup.hooks import process_exam
@@ -84,14 +67,12 @@ def recompute(
 @followup_app.command("list")
 def list_patients(
     state: Annotated[str, typer.Option(help="open, acknowledged, closed or all")] = "all",
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    output_format: FormatOption = "table",
 ) -> None:
     """List the patients to follow up (one row per patient with alerts)."""
-    if output_format not in ("table", "csv", "json"):
-        raise typer.BadParameter("choose table, csv or json", param_hint="--format")
-    if state not in ("open", "acknowledged", "closed", "all"):
-        raise typer.BadParameter("choose open, acknowledged, closed or all", param_hint="--state")
-    _setup()
+    check_choice(output_format, ("table", "csv", "json"), "--format")
+    check_choice(state, ("open", "acknowledged", "closed", "all"), "--state")
+    setup()
     from kerma.web.followup.exports import PATIENT_COLUMNS, patient_rows
     from kerma.web.followup.models import Alert
 
@@ -119,7 +100,7 @@ def list_patients(
 @followup_app.command()
 def notify() -> None:
     """Send the e-mails of open alerts that were not sent yet."""
-    _setup()
+    setup()
     from kerma.web.followup.notify import email_configured, notify_pending
 
     if not email_configured():
@@ -135,7 +116,3 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-if __name__ == "__main__":
-    followup_app()

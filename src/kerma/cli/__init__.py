@@ -1,10 +1,16 @@
-"""The ``kerma`` command's entry point (the console script calls :data:`app`).
+"""The ``kerma`` command: its entry point :data:`app` (the console script calls it).
 
-``kerma skindose …`` runs :func:`kerma.skindose_cli.main` directly: a skin-dose map from a file
+``kerma skindose …`` runs :func:`kerma.cli.skindose.main` directly: a skin-dose map from a file
 then imports numpy and Kerma's reader only, not typer, rich, pydicom or Django, and the whole
 command takes about a tenth of a second (see benchmarks/README.md, skin-dose maps). Every other
 command, and ``kerma --help`` (which lists ``skindose`` too), goes to the typer application of
-:mod:`kerma.commands`.
+:mod:`kerma.cli.main`. Importing this package imports nothing else.
+
+The modules, one per command group: :mod:`~kerma.cli.main` (the root application: import,
+exams, devices, reprocess, serve, manage, version), :mod:`~kerma.cli.dicom`,
+:mod:`~kerma.cli.nrd`, :mod:`~kerma.cli.reference`, :mod:`~kerma.cli.followup`,
+:mod:`~kerma.cli.users` (``kerma user``), :mod:`~kerma.cli.skindose`, :mod:`~kerma.cli.demo`;
+what they share (helpers and option types) is in :mod:`~kerma.cli.common`.
 """
 
 from __future__ import annotations
@@ -28,18 +34,15 @@ class KermaCommand:
         """
         argv = list(sys.argv[1:] if args is None else args)
         if argv[:1] == ["skindose"]:
-            from kerma.skindose_cli import main
+            from kerma.cli.skindose import main
 
             status = main(argv[1:], prog=f"{prog_name or 'kerma'} skindose")
             if extra.get("standalone_mode", True):
                 raise SystemExit(status)
             return status
-        from kerma.commands import app as typer_app
+        from kerma.cli.main import app as typer_app
 
         return typer_app(args, prog_name=prog_name, **extra)
 
 
 app = KermaCommand()
-
-if __name__ == "__main__":
-    app()

@@ -140,19 +140,3 @@ def test_serve_runs_a_production_server_behind_a_login(imported_home):
         process.terminate()
         output = process.communicate(timeout=20)[0]
     assert "served at" in output and "DICOM node KERMA listening" in output
-
-
-def test_demo_prepares_a_unit_then_reuses_it(tmp_path):
-    home = tmp_path / "demo-home"
-    first = run_kerma(home, "demo", "--no-serve", "--days", "10", "--scale", "0.3")
-    assert first.returncode == 0, first.stderr
-    assert "Demo login: demo /" in first.stderr
-    exams = json.loads(run_kerma(home, "exams", "--format", "json", "--include-tests").stdout)
-    modalities = {e["modality"] for e in exams}
-    assert {"CT", "DX", "RF", "NM"} <= modalities
-    assert not (home / "demo-input").exists()  # generated files live on in the archive only
-    assert any((home / "archive").rglob("*.dcm.gz"))
-    second = run_kerma(home, "demo", "--no-serve", "--days", "10", "--scale", "0.3")
-    assert second.returncode == 0 and "reusing it" in second.stderr
-    again = json.loads(run_kerma(home, "exams", "--format", "json", "--include-tests").stdout)
-    assert len(again) == len(exams)
