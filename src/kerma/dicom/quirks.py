@@ -102,3 +102,44 @@ def event_items(container: ContentItem) -> Iterator[ContentItem]:
                 if not child.relationship:
                     yield child
                     yield from event_items(child)
+
+
+# --- private radiation summaries ------------------------------------------------------------
+# Siemens fluoroscopy tables older than their RDSR option (seen: AXIOM Iconos/Luminos) send a
+# Comprehensive SR titled (C-10, 99SMS_RADSUM, "Radiation Summary Report") holding the study's
+# totals only, no irradiation event: NUM (C-200) total number of exposures, (C-202) cumulative
+# fluoroscopy time in s, (C-204) cumulative dose area product with the unit written ``Gy.cm^2``,
+# DATETIME (C-206) start and (C-208) end of the examination, which may be empty. Read by
+# kerma.dicom.private.read_siemens_radsum.
+SIEMENS_RADSUM_TITLE = ("C-10", "99SMS_RADSUM")
+SIEMENS_RADSUM_EXPOSURES = ("C-200", "99SMS_RADSUM")
+SIEMENS_RADSUM_FLUORO_TIME = ("C-202", "99SMS_RADSUM")
+SIEMENS_RADSUM_DAP = ("C-204", "99SMS_RADSUM")
+SIEMENS_RADSUM_START = ("C-206", "99SMS_RADSUM")
+SIEMENS_RADSUM_END = ("C-208", "99SMS_RADSUM")
+UNIT_ALIASES.update({"Gy.cm^2": "Gy.cm2", "Gy*cm^2": "Gy.cm2", "Gy.m^2": "Gy.m2"})
+
+# Dental image headers (modality PX panoramic, IO intra-oral) carry their dose as Image and
+# Fluoroscopy Area Dose Product (0018,115E) like radiography: read as radiography (DX) exams.
+# Dental cone-beam CT headers say CT but carry no CTDIvol, only that DAP: read as a projection
+# event of a CT exam.
+DENTAL_MODALITIES = {"PX": "DX", "IO": "DX"}
+
+# Radiography headers that give the added filter as text in Filter Type (0018,1160), e.g.
+# ``CU_0.2_MM`` or ``AL_1.0_MM`` (several joined by ``+``/``\``), with Filter Material and Filter
+# Thickness absent (seen on DX headers of several vendors). Material symbol, thickness, unit.
+FILTER_TYPE_TEXT = re.compile(
+    r"(?P<material>AL|CU|MO|RH|AG|NB|W|SN|ZN)[_ ]?(?P<mm>\d+(?:[.,]\d+)?)[_ ]?(?P<unit>MM|UM)?",
+    re.IGNORECASE,
+)
+
+
+def filters_from_type_text(value: str) -> list[tuple[str, float]]:
+    """Return the filters a Filter Type text names, as (material symbol, thickness in mm)."""
+    found: list[tuple[str, float]] = []
+    for match in FILTER_TYPE_TEXT.finditer(value or ""):
+        mm = float(match["mm"].replace(",", "."))
+        if (match["unit"] or "MM").upper() == "UM":
+            mm /= 1000.0
+        found.append((match["material"].capitalize(), mm))
+    return found

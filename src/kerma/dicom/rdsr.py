@@ -17,9 +17,10 @@ from kerma.dicom.common import (
     parse_datetime,
     report_from_header,
 )
+from kerma.dicom.private import read_siemens_radsum
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
-from kerma.dose import DoseObjectError, DoseReport, Event
+from kerma.dose import DoseObjectError, DoseReport, Event, beam_filters, set_filters
 from kerma.units import Dimension, UnitError, to_canonical
 
 
@@ -123,6 +124,8 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
             _read_projection(
                 items, report, values, mammography=procedure == c.MAMMOGRAPHY_PROCEDURE
             )
+    elif title == quirks.SIEMENS_RADSUM_TITLE:
+        report = read_siemens_radsum(ds, items)
     else:
         what = f"{title[0]}, {title[1]}" if title else "no document title"
         raise DoseObjectError(f"structured report is not a dose report (title: {what})")
@@ -350,6 +353,8 @@ _EVENT_NUMBERS: dict[Code, tuple[str, Dimension]] = {
     c.ENTRANCE_EXPOSURE_RP: ("entrance_dose_mgy", Dimension.DOSE),
     c.PRIMARY_ANGLE: ("primary_angle_deg", Dimension.ANGLE),
     c.SECONDARY_ANGLE: ("secondary_angle_deg", Dimension.ANGLE),
+    c.PRIMARY_END_ANGLE: ("primary_angle_end_deg", Dimension.ANGLE),
+    c.SECONDARY_END_ANGLE: ("secondary_angle_end_deg", Dimension.ANGLE),
     c.SOURCE_TO_ISOCENTER: ("source_isocentre_mm", Dimension.LENGTH),
     c.SOURCE_TO_DETECTOR: ("source_detector_mm", Dimension.LENGTH),
     c.TABLE_LONGITUDINAL: ("table_longitudinal_mm", Dimension.LENGTH),
@@ -420,7 +425,8 @@ def _projection_event(container: ContentItem, values: _Values) -> Event:
 
 
 def _filters(container: ContentItem, event: Event, values: _Values) -> None:
-    """Keep the thickest filter of the beam (the added copper of an interventional room)."""
+    """Add one X-Ray Filters container's filter to the beam's (all kept: the HVL of a beam
+    filtered by copper and aluminium depends on both; the thickest is the event's filter)."""
     material = _code_value(container.first(c.FILTER_MATERIAL))
     thickness = values.child_num(container, c.FILTER_THICKNESS_MIN, Dimension.LENGTH)
     if thickness is None:
@@ -428,9 +434,11 @@ def _filters(container: ContentItem, event: Event, values: _Values) -> None:
     if material is None:
         return
     name = c.FILTER_MATERIALS.get(material, container.first(c.FILTER_MATERIAL).value_meaning)
-    if event.filter_thickness_mm is None or (thickness or 0) > event.filter_thickness_mm:
-        event.filter_material = name
-        event.filter_thickness_mm = thickness
+    if thickness is None:
+        if event.filter_thickness_mm is None:
+            event.filter_material = name
+        return
+    set_filters(event, [*beam_filters(event), (name, thickness)])
 
 
 # --- radiopharmaceutical (TID 10021) ----------------------------------------------------------
