@@ -155,13 +155,12 @@ class Event:
 def beam_filters(event: Event) -> list[tuple[str, float]]:
     """Return every filter of an event's beam as (material symbol, thickness in mm)."""
     found: list[tuple[str, float]] = []
-    for part in event.filters.split("+"):
-        words = part.split()
-        if len(words) >= 2:
-            try:
-                found.append((words[0], float(words[1])))
-            except ValueError:
-                continue
+    for part in event.filters.split(" + "):
+        material, _, rest = part.strip().removesuffix(" mm").rpartition(" ")
+        try:
+            found.append((material, float(rest)))
+        except ValueError:
+            continue
     if not found and event.filter_material and event.filter_thickness_mm is not None:
         found.append((event.filter_material, event.filter_thickness_mm))
     return found

@@ -376,6 +376,12 @@ _EVENT_NUMBERS: dict[Code, tuple[str, Dimension]] = {
 def _projection_event(container: ContentItem, values: _Values) -> Event:
     event = Event(kind="projection")
     exposure_time_s = None
+    private: dict[str, float] = {}
+    for item in container.iter():
+        if item.concept and item.concept[1] == quirks.PHILIPS_XPER_SCHEME and item.unit == "mm":
+            value = values.num(item, Dimension.LENGTH) if item.value is not None else None
+            if value is not None:
+                private[item.concept[0]] = value
     for item in quirks.event_items(container):
         concept = item.concept
         mapped = _EVENT_NUMBERS.get(concept)
@@ -419,6 +425,8 @@ def _projection_event(container: ContentItem, values: _Values) -> Event:
         elif concept == c.XRAY_FILTERS:
             _filters(item, event, values)
     event.exposure_time_s = exposure_time_s
+    if private:
+        quirks.philips_geometry(event, private)
     if event.field_area_cm2 is None and event.field_width_mm and event.field_height_mm:
         event.field_area_cm2 = event.field_width_mm * event.field_height_mm / 100.0
     return event
