@@ -112,3 +112,112 @@ def siemens_radsum(
     ])
     ds.save_as(path, enforce_file_format=True)
     return path
+
+
+# --- interventional rooms, each vendor family in its own layout ------------------------------
+
+# Each family: the manufacturer and model its reports name, and how it reports a physical
+# position: (primary deg, secondary deg, table top below the isocentre mm, isocentre from the
+# head end of the table mm) → (primary, secondary, "longitudinal", "lateral", height) written.
+def _dicom(p: float, s: float, below: float, along: float) -> tuple[float, ...]:
+    # DICOM PS3.16: "longitudinal" = sideways (+ left), "lateral" = along (+ head), height
+    # downward +; origins at zero.
+    return (p, s, 0.0, along, below)
+
+
+def _siemens(p: float, s: float, below: float, along: float) -> tuple[float, ...]:
+    return (p, -s, 0.0, along, below)  # secondary angle of the opposite sense
+
+
+def _philips_allura(p: float, s: float, below: float, along: float) -> tuple[float, ...]:
+    return (p, s, 3.0, 1350.0 + along, 1055.0 - below)  # height up from the floor
+
+
+ROOMS: dict[str, tuple[str, str, object]] = {
+    "Philips Allura": ("Philips Medical Systems", "Allura Xper FD20", _philips_allura),
+    "Philips Azurion": ("Philips Medical Systems", "Azurion 7 M20", _dicom),
+    "Canon Alphenix/Infinix/Ultimaxi": ("CANON_MEC", "Alphenix Core+", _dicom),
+    "GE Innova/IGS/OEC": ("GE Healthcare", "Innova IGS 530", _dicom),
+    "Siemens Artis zee/Q/icono": ("Siemens Healthineers", "ARTIS icono floor", _siemens),
+    "Siemens AXIOM-Artis": ("SIEMENS", "AXIOM-Artis", _siemens),
+    "Siemens Cios": ("SIEMENS", "Cios Spin", _dicom),
+}
+
+
+def room_report(
+    path: Path,
+    family: str,
+    beams: list[tuple[float, float]],
+    *,
+    below_iso_mm: float = 150.0,
+    iso_from_head_mm: float = 450.0,
+    private_philips: bool = False,
+) -> Path:
+    """Write a projection RDSR of ``family`` (a key of ROOMS) whose beams are at (primary,
+    secondary) angles in DICOM's sense, the table top ``below_iso_mm`` under the isocentre and
+    the isocentre ``iso_from_head_mm`` from the head end of the table, every value written as
+    the family reports it. With ``private_philips`` the table height, source-to-detector
+    distance and field are written only under 99PHI-IXR-XPER, as Allura reports do."""
+    manufacturer, model, convert = ROOMS[family]
+    events = []
+    for index, (primary, secondary) in enumerate(beams):
+        p, s, longitudinal, lateral, height = convert(  # type: ignore[operator]
+            primary, secondary, below_iso_mm, iso_from_head_mm
+        )
+        events.append(w.ProjectionEvent(
+            "stationary", STUDY_START.replace(minute=index), 2.5, kar_mgy=100.0,
+            primary_angle_deg=p, secondary_angle_deg=s, source_isocenter_mm=810.0,
+            source_detector_mm=1200.0, table_longitudinal_mm=longitudinal,
+            table_lateral_mm=lateral, table_height_mm=height, field_width_mm=250.0,
+            field_height_mm=250.0, kvp=80.0, filter_material="copper", filter_thickness_mm=0.3,
+        ))
+    w.write_projection_rdsr(path, PATIENT, device(manufacturer, model), study(), events)
+    if private_philips:
+        _philips_private_layout(path)
+    return path
+
+
+_EVENT = ("113706", "DCM")
+_STANDARD_MOVED = {"113753", "113750", "113788", "113789", "113790"}  # height, SDD, field
+
+
+def _philips_private_layout(path: Path) -> None:
+    """Move table height, source-to-detector distance and field of every event from their
+    standard items to the 99PHI-IXR-XPER private items (shutters at the isocentre plane)."""
+    ds = pydicom.dcmread(path)
+    for event in ds.ContentSequence:
+        name = event.ConceptNameCodeSequence[0]
+        if (name.CodeValue, name.CodingSchemeDesignator) != _EVENT:
+            continue
+        kept, height, sdd = Sequence(), None, None
+        _collect(event.ContentSequence, kept)
+        for item in event.ContentSequence:
+            for inner in [item, *getattr(item, "ContentSequence", [])]:
+                code = inner.ConceptNameCodeSequence[0].CodeValue
+                if code == "113753":
+                    height = float(inner.MeasuredValueSequence[0].NumericValue)
+                elif code == "113750":
+                    sdd = float(inner.MeasuredValueSequence[0].NumericValue)
+        event.ContentSequence = kept
+        # 250 mm at the detector (1200 mm) is 168.75 mm at the isocentre (810 mm): shutters of
+        # 84.375 mm each side of the central ray, detector 300 × 300 mm.
+        private = [("020", height), ("018", sdd), ("006", 84.375), ("007", 84.375),
+                   ("008", 84.375), ("009", 84.375), ("024", 300.0), ("025", 300.0)]
+        for code, value in private:
+            item = _num(code, "Philips private", value, "mm")
+            item.ConceptNameCodeSequence[0].CodingSchemeDesignator = "99PHI-IXR-XPER"
+            event.ContentSequence.append(item)
+    ds.save_as(path)
+
+
+def _collect(items: Sequence, kept: Sequence) -> None:
+    """Copy into ``kept`` the items whose concept is not moved to the private layout (the
+    moved ones are dropped, also inside nested containers)."""
+    for item in items:
+        if item.ConceptNameCodeSequence[0].CodeValue in _STANDARD_MOVED:
+            continue
+        if "ContentSequence" in item:
+            inner = Sequence()
+            _collect(item.ContentSequence, inner)
+            item.ContentSequence = inner
+        kept.append(item)
