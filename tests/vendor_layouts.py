@@ -6,6 +6,7 @@ layout differs from what the writer produces (dental modalities, filter text, pr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -152,12 +153,14 @@ def room_report(
     below_iso_mm: float = 150.0,
     iso_from_head_mm: float = 450.0,
     private_philips: bool = False,
+    fluoroscopy_too: bool = False,
 ) -> Path:
     """Write a projection RDSR of ``family`` (a key of ROOMS) whose beams are at (primary,
     secondary) angles in DICOM's sense, the table top ``below_iso_mm`` under the isocentre and
     the isocentre ``iso_from_head_mm`` from the head end of the table, every value written as
     the family reports it. With ``private_philips`` the table height, source-to-detector
-    distance and field are written only under 99PHI-IXR-XPER, as Allura reports do."""
+    distance and field are written only under 99PHI-IXR-XPER, as Allura reports do; with
+    ``fluoroscopy_too`` a PA fluoroscopy run follows the beams (an interventional exam)."""
     manufacturer, model, convert = ROOMS[family]
     events = []
     for index, (primary, secondary) in enumerate(beams):
@@ -171,6 +174,9 @@ def room_report(
             table_lateral_mm=lateral, table_height_mm=height, field_width_mm=250.0,
             field_height_mm=250.0, kvp=80.0, filter_material="copper", filter_thickness_mm=0.3,
         ))
+    if fluoroscopy_too:
+        events.append(replace(events[-1], event_type="fluoroscopy", primary_angle_deg=0.0,
+                              start=STUDY_START.replace(minute=59), irradiation_duration_s=10.0))
     w.write_projection_rdsr(path, PATIENT, device(manufacturer, model), study(), events)
     if private_philips:
         _philips_private_layout(path)
@@ -221,3 +227,23 @@ def _collect(items: Sequence, kept: Sequence) -> None:
             _collect(item.ContentSequence, inner)
             item.ContentSequence = inner
         kept.append(item)
+
+
+def make_rotational(path: Path, primary_end_deg: float) -> Path:
+    """Turn every event of a projection RDSR into a rotational run ending at
+    ``primary_end_deg`` (TID 10003 Positioner Primary End Angle, 113739 DCM)."""
+    ds = pydicom.dcmread(path)
+    for event in ds.ContentSequence:
+        name = event.ConceptNameCodeSequence[0]
+        if (name.CodeValue, name.CodingSchemeDesignator) != _EVENT:
+            continue
+        kind = next(i for i in event.ContentSequence
+                    if i.ConceptNameCodeSequence[0].CodeValue == "113721")  # event type
+        if kind.ConceptCodeSequence[0].CodeValue == "P5-06000":  # fluoroscopy stays static
+            continue
+        kind.ConceptCodeSequence = Sequence([_code("113613", "DCM", "Rotational Acquisition")])
+        item = _num("113739", "Positioner Primary End Angle", primary_end_deg, "deg")
+        item.ConceptNameCodeSequence[0].CodingSchemeDesignator = "DCM"
+        event.ContentSequence.append(item)
+    ds.save_as(path)
+    return path
