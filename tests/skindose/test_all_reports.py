@@ -176,3 +176,11 @@ def test_kar_estimate_is_above_the_map_it_replaces() -> None:
     assert estimate.method == "kar_estimate"
     assert estimate.psd_mgy >= mapped.psd_mgy
     assert np.isfinite(estimate.psd_mgy)
+
+
+def test_event_summary_counts_the_estimate_and_the_skip_reasons() -> None:
+    summary = _result("RF-RDSR-GE.dcm").event_summary()
+    assert summary["room"] == "GE Innova/IGS/OEC defaults"
+    assert summary["method"] == "kar_estimate" and summary["mapped"] == 0
+    assert summary["estimated"] == 8
+    assert summary["skipped"]["skindose.skip.missing"]["count"] == 8

@@ -153,6 +153,10 @@ def test_cli_derives_the_field_when_the_report_has_no_field_size(tmp_path):
     assert data["provenance"]["field_size"]["derived_from_dap_over_kar"] == 8
     assert data["psd_mgy"] > 0.0
     assert any("derived from DAP / Ka,r" in w for w in data["warnings"])
+    assert data["event_summary"] == {
+        "room": "Siemens AXIOM-Artis defaults", "method": "map", "mapped": 8,
+        "field_derived": 8, "rotational": 0, "estimated": 0, "skipped": {},
+    }
 
 
 def test_cli_refuses_unknown_phantom_and_missing_input(tmp_path):

@@ -90,9 +90,32 @@ class SkinDoseResult:
             "warnings": self.warnings,
             "provenance": self.provenance,
         }
+        data["event_summary"] = self.event_summary()
         if include_map:
             data["dose_map_mgy"] = np.round(self.dose_map_mgy, 3).tolist()
         return data
+
+    def event_summary(self) -> dict[str, Any]:
+        """Return how the events fared, for the room's settings (its vendor family defaults or
+        a physicist's): ``mapped`` events (of which ``field_derived`` had their field from
+        DAP / Ka,r and ``rotational`` were spread over their arc), or counted in the estimate,
+        and ``skipped`` by notice code with its count and English reason."""
+        skipped: dict[str, dict[str, Any]] = {}
+        for item in self.events_skipped:
+            entry = skipped.setdefault(
+                item.get("code", "?"), {"count": 0, "reason": item["reason"]}
+            )
+            entry["count"] += 1
+        field = self.provenance.get("field_size", {})
+        return {
+            "room": self.provenance.get("room", {}).get("source", ""),
+            "method": self.method,
+            "mapped": self.events_used if self.method == "map" else 0,
+            "field_derived": field.get("derived_from_dap_over_kar", 0),
+            "rotational": self.provenance.get("rotational", {}).get("events", 0),
+            "estimated": self.events_used if self.method != "map" else 0,
+            "skipped": skipped,
+        }
 
     def surface_mesh(self) -> dict[str, Any]:
         """Return the phantom's cells for a 3-D mesh: cell centres ``x``, ``y``, ``z`` (mm,
