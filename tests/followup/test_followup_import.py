@@ -118,6 +118,12 @@ def test_exam_page_shows_the_3d_view(kerma_home, tmp_path, admin_client):
     mesh = admin_client.get(f"/followup/exams/{exam.pk}/skin-dose-mesh.json").json()
     assert len(mesh["x"]) == len(mesh["dose_mgy"]) > 100
     assert max(mesh["dose_mgy"]) == pytest.approx(SkinDoseMap.objects.get().psd_mgy, rel=0.01)
+    # The beams of the events contributing most, to be drawn one at a time, and the room
+    # settings that placed them.
+    assert 'id="skin-3d-beam"' in page and "Siemens AXIOM-Artis defaults" in page
+    assert mesh["room"] == "Siemens AXIOM-Artis defaults"
+    assert 1 <= len(mesh["beams"]) <= 5
+    assert {"source", "corners", "index"} <= set(mesh["beams"][0])
     assert admin_client.get(f"/followup/exams/{exam.pk}/skin-dose.png").content[:4] == b"\x89PNG"
 
 

@@ -89,3 +89,17 @@ def test_a_rotational_run_from_a_report_is_spread_over_its_arc():
     spread = compute_skin_dose([arc], room=room)
     assert spread.provenance["rotational"]["events"] == 1
     assert spread.psd_mgy < 0.5 * one_spot.psd_mgy
+
+
+def test_the_3d_view_gets_the_beams_of_the_top_events_and_the_room(tmp_path):
+    normal, point, result = _entrance(tmp_path, "Siemens Artis zee/Q/icono", (0.0, 0.0))
+    mesh = result.surface_mesh()
+    assert mesh["room"] == "Siemens Artis zee/Q/icono defaults"
+    (beam,) = mesh["beams"]
+    source = np.array(beam["source"])
+    # PA: the focal spot under the table, 810 mm below the isocentre (table top 150 mm under
+    # it); the field edges go up past the patient, around the entrance spot.
+    assert source[1] == pytest.approx(-810.0 + 150.0, abs=1.0)
+    corners = np.array(beam["corners"])
+    assert (corners[:, 1] > 300.0).all()
+    assert corners[:, 2].min() < point[2] < corners[:, 2].max()

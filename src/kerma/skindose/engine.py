@@ -66,6 +66,9 @@ class SkinDoseResult:
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     surface: phantoms.Surface | None = None
+    # The beams of the events contributing most to the peak, for the 3-D view (see
+    # surface_mesh): focal spot and field edges in the phantom's frame.
+    beam_outlines: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def map_shape(self) -> tuple[int, int]:
@@ -123,7 +126,8 @@ class SkinDoseResult:
         cell, and triangles ``i``, ``j``, ``k`` (indices into the cells) joining neighbours.
         Empty lists for a Ka,r-based estimate."""
         if self.surface is None or self.method != "map":
-            return {"x": [], "y": [], "z": [], "dose_mgy": [], "i": [], "j": [], "k": []}
+            return {"x": [], "y": [], "z": [], "dose_mgy": [], "i": [], "j": [], "k": [],
+                    "beams": [], "room": ""}
         rows, cols = self.surface.shape
         points = self.surface.points.reshape(-1, 3)
         index = np.arange(rows * cols).reshape(rows, cols)
@@ -141,6 +145,8 @@ class SkinDoseResult:
             "i": np.concatenate([a, b]).tolist(),
             "j": np.concatenate([b, d]).tolist(),
             "k": np.concatenate([c, c]).tolist(),
+            "beams": self.beam_outlines,
+            "room": self.provenance.get("room", {}).get("source", ""),
         }
 
 
@@ -330,6 +336,30 @@ def _beam(
         transmission=room.transmission(kvp, cu_added),
         derived_field=derived,
     )
+
+
+def _outline(beam: _Beam, event: Event, room: RoomSettings, length: float) -> dict[str, Any]:
+    """Return one beam for the 3-D view: its focal spot and the four edges of its field at the
+    isocentre's depth plus 300 mm (past the patient), in the phantom's own frame (mm)."""
+    depth = float(np.linalg.norm(beam.source)) + 300.0
+    axis, across, along = beam.axes
+    tan_w, tan_h = beam.tan_half
+    corners = [
+        beam.source + depth * (axis + sw * tan_w * across + sh * tan_h * along)
+        for sw, sh in ((1, 1), (1, -1), (-1, -1), (-1, 1))
+    ]
+    points = np.array([beam.source, *corners]) - np.asarray(room.phantom_offset_mm, dtype=float)
+    if room.patient_orientation == "feet_first_supine":
+        points[:, 0] *= -1.0
+        points[:, 2] = -length - points[:, 2]
+    return {
+        "uid": _event_uid(event, beam.index),
+        "index": beam.index,
+        "primary_angle_deg": event.primary_angle_deg,
+        "secondary_angle_deg": event.secondary_angle_deg,
+        "source": np.round(points[0], 1).tolist(),
+        "corners": np.round(points[1:], 1).tolist(),
+    }
 
 
 def beam_filtration(event: Event) -> tuple[float, float]:
@@ -704,6 +734,13 @@ def compute_skin_dose(
                     "secondary_angle_deg": event.secondary_angle_deg,
                 }
             )
+    first_beam: dict[int, _Beam] = {}
+    for beam in beams:
+        first_beam.setdefault(beam.index, beam)
+    outlines = [
+        _outline(first_beam[item["index"]], events[item["index"]], room, surface.length_mm)
+        for item in top
+    ]
     dose_map = flat.reshape(surface.shape)
     areas = {
         t: float(body.areas[flat >= t].sum() / 100.0) for t in THRESHOLDS_MGY
@@ -727,6 +764,7 @@ def compute_skin_dose(
         provenance=provenance,
         warnings=warnings,
         surface=surface,
+        beam_outlines=outlines,
     )
 
 
