@@ -42,7 +42,9 @@ DEFAULT_SHARED = Path("/work/shared/rdsr")
 SIEMENS_FILES = ("siemens_axiom_artis.dcm", "siemens_axiom_example_procedure.dcm")
 PHANTOMS = ("plane", "cylinder")
 TOLERANCE = 0.10  # |Kerma / PySkinDose - 1| on the peak skin dose
-SPEED_TARGET = 20.0  # PySkinDose time / Kerma time
+# PySkinDose time / Kerma time of the calculation. The whole command's ratio is reported but
+# has no target any more (issue 11): its floor is Python's start plus numpy's import.
+SPEED_TARGET = 20.0
 EVENTS_500 = 500
 HUMAN_500_TARGET_S = 1.0
 
@@ -468,19 +470,24 @@ def all_reports(shared: Path, work: Path, phantom: str) -> list[dict[str, Any]]:
     """Return, per interventional report, Kerma's answer (default room settings for the
     device) and PySkinDose's (its example settings, plane phantom)."""
     from kerma.dicom.reader import read_dose_object
+    from kerma.skindose import room_defaults
 
     db = ensure_corrections_db(work)
     rows = []
     for path in interventional_files(shared):
         report = read_dose_object(path)
+        room = room_defaults(report.device.manufacturer, report.device.model)
         start = time.perf_counter()
-        result = kerma_map(report, phantom)
+        result = kerma_map(report, phantom, room)
         elapsed = time.perf_counter() - start
         reasons = Counter(item["reason"] for item in result.events_skipped)
+        summary = result.event_summary()
         rows.append(
             {
                 "file": path.name,
                 "device": f"{report.device.manufacturer} {report.device.model}".strip(),
+                "room": summary["room"],
+                "field_derived": summary["field_derived"],
                 "events": len(report.events),
                 "method": result.method,
                 "psd_mgy": result.psd_mgy,
@@ -524,15 +531,16 @@ def comparison_table(rows: list[dict[str, Any]]) -> str:
 
 def reports_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| file | device | events | Kerma method | Kerma PSD mGy | used | skipped (reasons) "
-        "| PySkinDose (plane) |",
-        "|---|---|---:|---|---:|---:|---|---|",
+        "| file | device | room settings | events | Kerma method | Kerma PSD mGy | used "
+        "| field from DAP/Ka,r | skipped (reasons) | PySkinDose (plane) |",
+        "|---|---|---|---:|---|---:|---:|---:|---|---|",
     ]
     for r in rows:
         reasons = "; ".join(f"{n}× {reason}" for reason, n in r["skip_reasons"].items())
         lines.append(
-            f"| {r['file']} | {r['device']} | {r['events']} | {r['method']} "
-            f"| {r['psd_mgy']:.2f} | {r['events_used']} | {r['events_skipped']}"
+            f"| {r['file']} | {r['device']} | {r['room']} | {r['events']} | {r['method']} "
+            f"| {r['psd_mgy']:.2f} | {r['events_used']} | {r['field_derived']} "
+            f"| {r['events_skipped']}"
             f"{' (' + reasons + ')' if reasons else ''} | {r['pyskindose']} |"
         )
     return "\n".join(lines)
@@ -543,14 +551,15 @@ def targets(rows: list[dict[str, Any]], big: dict[str, Any] | None) -> list[str]
     worst = max(abs(r["difference"]) for r in rows)
     verdict = "met" if worst <= TOLERANCE else "NOT met"
     out.append(f"PSD within ±10 %: worst {100 * worst:.1f} % → {verdict}")
+    low = min(_ratio(r["compute_s"]) for r in rows)
+    verdict = "met" if low >= SPEED_TARGET else "NOT met"
+    out.append(f"compute ≥ ×{SPEED_TARGET:.0f}: lowest ×{low:.1f} → {verdict}")
     for key, label in (
-        ("compute_s", "compute"),
         ("whole_command_s", "whole command"),
         ("whole_command_cpu_s", "whole command, CPU time"),
     ):
         low = min(_ratio(r[key]) for r in rows)
-        verdict = "met" if low >= SPEED_TARGET else "NOT met"
-        out.append(f"{label} ≥ ×{SPEED_TARGET:.0f}: lowest ×{low:.1f} → {verdict}")
+        out.append(f"{label}: lowest ×{low:.1f} (reported, no target)")
     if big:
         t = big["human_compute_s"]
         verdict = "met" if t < HUMAN_500_TARGET_S else "NOT met"

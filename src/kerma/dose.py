@@ -111,6 +111,10 @@ class Event:
     entrance_dose_mgy: float | None = None
     primary_angle_deg: float | None = None
     secondary_angle_deg: float | None = None
+    # Rotational acquisitions: where the arc ends (TID 10003 Positioner Primary/Secondary End
+    # Angle, 113739/113740 DCM); None for a static beam.
+    primary_angle_end_deg: float | None = None
+    secondary_angle_end_deg: float | None = None
     source_isocentre_mm: float | None = None
     source_detector_mm: float | None = None
     table_longitudinal_mm: float | None = None
@@ -121,6 +125,9 @@ class Event:
     field_area_cm2: float | None = None
     filter_material: str = ""
     filter_thickness_mm: float | None = None
+    # Every filter of the beam when it has several, as "Cu 0.4 mm + Al 1.0 mm" (see
+    # beam_filters); filter_material/filter_thickness_mm are the thickest of them.
+    filters: str = ""
     compression_thickness_mm: float | None = None
     pulse_width_ms: float | None = None
     pulse_rate_per_s: float | None = None
@@ -145,6 +152,30 @@ class Event:
     def as_dict(self) -> dict[str, Any]:
         """Return the event's known fields (None and empty values left out)."""
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+def beam_filters(event: Event) -> list[tuple[str, float]]:
+    """Return every filter of an event's beam as (material symbol, thickness in mm)."""
+    found: list[tuple[str, float]] = []
+    for part in event.filters.split(" + "):
+        material, _, rest = part.strip().removesuffix(" mm").rpartition(" ")
+        try:
+            found.append((material, float(rest)))
+        except ValueError:
+            continue
+    if not found and event.filter_material and event.filter_thickness_mm is not None:
+        found.append((event.filter_material, event.filter_thickness_mm))
+    return found
+
+
+def set_filters(event: Event, found: list[tuple[str, float]]) -> None:
+    """Record the filters of a beam on ``event`` (thickness in mm): all of them in ``filters``
+    when there are several, the thickest in filter_material / filter_thickness_mm."""
+    if not found:
+        return
+    material, thickness = max(found, key=lambda f: f[1])
+    event.filter_material, event.filter_thickness_mm = material, thickness
+    event.filters = " + ".join(f"{m} {t:g} mm" for m, t in found) if len(found) > 1 else ""
 
 
 @dataclass(slots=True)

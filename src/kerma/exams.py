@@ -8,9 +8,24 @@ Event UID (the newest report's version of each), and totals that count every eve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from kerma.dose import SUMMED_TOTAL_KEYS, DoseReport, Event
+
+# One radiopharmaceutical administration may reach Kerma twice: in a Radiopharmaceutical
+# Radiation Dose SR and in the headers of the PET/NM images of the same study. Each writer stamps
+# the injection time from its own clock or from what the technologist typed at a different moment
+# (seen: a few minutes apart), and may round the activity differently (MBq in the SR, Bq or a
+# converted mCi value in the header). Two administrations of different reports are one when
+# their radionuclide is the same, their radiopharmaceuticals do not contradict each other, their
+# activities differ by at most SAME_ADMINISTRATION_ACTIVITY (relative) and their injection times
+# by at most SAME_ADMINISTRATION_WINDOW. Separate injections stay separate: rest/stress
+# protocols inject again an hour or more later (and usually a different activity), two-day
+# protocols a day later, two tracers differ by radiopharmaceutical or radionuclide.
+SAME_ADMINISTRATION_WINDOW = timedelta(minutes=15)
+SAME_ADMINISTRATION_ACTIVITY = 0.02
 
 
 def _sum(values: Iterable[float | None]) -> float | None:
@@ -57,8 +72,68 @@ def totals_from_events(events: Sequence[Event], modality: str) -> dict[str, floa
     return totals
 
 
-def _event_keys(report: DoseReport) -> frozenset[str]:
-    return frozenset(e.uid or f"{report.sop_instance_uid}#{i}" for i, e in enumerate(report.events))
+def _key(report: DoseReport, index: int, event: Event) -> str:
+    return event.uid or f"{report.sop_instance_uid}#{index}"
+
+
+def _event_keys(report: DoseReport, alias: dict[str, str]) -> frozenset[str]:
+    keys = (_key(report, i, e) for i, e in enumerate(report.events))
+    return frozenset(alias.get(k, k) for k in keys)
+
+
+def _name(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def same_administration(a: Event, b: Event) -> bool:
+    """True when two administrations of different reports are one injection (the rule and its
+    tolerances are SAME_ADMINISTRATION_WINDOW and SAME_ADMINISTRATION_ACTIVITY above)."""
+    if a.kind != "nm" or b.kind != "nm" or a.activity_mbq is None or b.activity_mbq is None:
+        return False
+    if _name(a.radionuclide) != _name(b.radionuclide):
+        return False
+    agent_a, agent_b = _name(a.radiopharmaceutical), _name(b.radiopharmaceutical)
+    if agent_a and agent_b and agent_a not in agent_b and agent_b not in agent_a:
+        return False
+    largest = max(abs(a.activity_mbq), abs(b.activity_mbq))
+    if abs(a.activity_mbq - b.activity_mbq) > SAME_ADMINISTRATION_ACTIVITY * largest:
+        return False
+    if a.started is None or b.started is None:
+        # Without both injection times nothing tells a repeat from a second injection of the
+        # same activity (rest/stress): both are kept, as before this rule.
+        return False
+    return abs(a.started - b.started) <= SAME_ADMINISTRATION_WINDOW
+
+
+def _same_administrations(reports: Sequence[DoseReport]) -> dict[str, str]:
+    """Return, for each administration that repeats one of another report, its key → the key
+    of the administration kept (a dose SR's before an image header's, else the older report's)."""
+    ranked = sorted(range(len(reports)), key=lambda i: (reports[i].source != "rrdsr", i))
+    kept: list[tuple[int, str, Event]] = []
+    alias: dict[str, str] = {}
+    for r in ranked:
+        report = reports[r]
+        own: set[str] = set()
+        for i, event in enumerate(report.events):
+            if event.kind != "nm":
+                continue
+            key = _key(report, i, event)
+            # One administration of a report answers at most one of another report.
+            taken = {alias[k] for k in alias if k in own}
+            twin = next(
+                (
+                    k
+                    for other, k, e in kept
+                    if other != r and k not in taken and same_administration(e, event)
+                ),
+                None,
+            )
+            own.add(key)
+            if twin is not None:
+                alias[key] = twin
+            else:
+                kept.append((r, key, event))
+    return alias
 
 
 def combine_reports(
@@ -70,20 +145,28 @@ def combine_reports(
     Totals: a report whose events are all in a newer or larger report is superseded (cumulative
     and corrected reports); the remaining reports are disjoint (continued reports) and their
     stated totals add up. Where reports overlap only in part, totals are recomputed from the
-    union of the events and a note says so.
+    union of the events and a note says so. A radiopharmaceutical administration that two
+    reports carry (dose SR and image headers, see :func:`same_administration`) counts once.
     """
     notes: list[str] = []
     if not reports:
         return [], {}, notes
+    alias = _same_administrations(reports) if len(reports) > 1 else {}
     keyed: dict[str, Event] = {}
     for report in reports:
         for i, event in enumerate(report.events):
-            keyed[event.uid or f"{report.sop_instance_uid}#{i}"] = event
+            key = _key(report, i, event)
+            if key not in alias:
+                keyed[key] = event
+    if alias:
+        notes.append(
+            f"{len(alias)} administration(s) carried by two objects of this study counted once"
+        )
     events = sorted(keyed.values(), key=lambda e: (e.started is None, e.started or 0))
     if len(reports) == 1:
         return events, dict(reports[0].totals), notes
 
-    key_sets = [_event_keys(r) for r in reports]
+    key_sets = [_event_keys(r, alias) for r in reports]
     kept: list[int] = []
     for i, keys in enumerate(key_sets):
         superseded = any(

@@ -49,6 +49,8 @@ EVENT_LIMITS: dict[str, Limit] = {
     "rotation_time_s": Limit(0.0, 100.0, "a CT rotation takes less than a few seconds"),
     "primary_angle_deg": Limit(-360.0, 360.0, "an angle is within one turn"),
     "secondary_angle_deg": Limit(-360.0, 360.0, "an angle is within one turn"),
+    "primary_angle_end_deg": Limit(-360.0, 360.0, "an angle is within one turn"),
+    "secondary_angle_end_deg": Limit(-360.0, 360.0, "an angle is within one turn"),
     "source_isocentre_mm": Limit(0.0, 10_000.0, "a C-arm is smaller than 10 m"),
     "source_detector_mm": Limit(0.0, 10_000.0, "a C-arm is smaller than 10 m"),
     "table_longitudinal_mm": Limit(-10_000.0, 10_000.0, "a table travels less than 10 m"),

@@ -34,9 +34,19 @@ REASON_WORDS = (
     "misses the phantom",
     "not a projection event",
 )
-# Reports that carry every geometry item a map needs (checked against the files with pydicom
-# when this list was written): they must be mapped, not estimated.
+# Reports that carry every geometry item a map needs, standard or private (checked against the
+# files with pydicom when this list was written): they must be mapped, not estimated. The
+# Philips ones keep table height, source-to-detector distance and shutters under 99PHI-IXR-XPER;
+# the AXIOM-Artis "Zee" ones give no field size (derived from DAP / Ka,r).
 MAPPED = ("siemens_axiom_artis.dcm", "siemens_axiom_example_procedure.dcm")
+GEOMETRY = (
+    *MAPPED,
+    "RF-RDSR-Philips_Allura.dcm",
+    "philips_allura_clarity_u104.dcm",
+    "philips_allura_clarity_u601.dcm",
+    "RF-RDSR-Siemens-Zee.dcm",
+    "RF-RDSR-Siemens-Zee_adjusted.dcm",
+)
 PHILIPS = ("philips_allura_clarity_u104.dcm", "philips_allura_clarity_u601.dcm")
 
 
@@ -92,7 +102,10 @@ def test_every_report_gets_an_explained_answer(name: str, phantom: str) -> None:
     else:
         # No event could be placed: each one says why, and the estimate says what it is.
         assert len(result.events_skipped) == len(report.events)
-        assert all(s["reason"].startswith("missing ") for s in result.events_skipped)
+        assert all(
+            s["reason"].startswith("missing ") or "misses the phantom" in s["reason"]
+            for s in result.events_skipped
+        )
         assert result.dose_map_mgy.size == 0
         assert any("conservative estimate" in w for w in result.warnings)
         # Conservative: Ka,r itself times backscatter (> 1) and the water/air ratio (> 1).
@@ -105,6 +118,20 @@ def test_complete_reports_are_mapped(name: str) -> None:
     assert result.method == "map"
     assert result.events_skipped == []
     assert result.events_used == len(_report(name).events)
+
+
+@pytest.mark.parametrize("name", GEOMETRY)
+def test_every_report_with_geometry_gets_a_map(name: str) -> None:
+    result = _result(name)
+    assert result.method == "map"
+    assert result.events_used >= 0.9 * len(_report(name).events)
+    assert result.psd_mgy > 0.0
+
+
+def test_field_derived_from_dap_over_kar_is_stated() -> None:
+    result = _result("RF-RDSR-Siemens-Zee.dcm")
+    assert result.provenance["field_size"]["derived_from_dap_over_kar"] == 8
+    assert any("derived from DAP / Ka,r" in w for w in result.warnings)
 
 
 @pytest.mark.parametrize("name", PHILIPS)
@@ -149,3 +176,11 @@ def test_kar_estimate_is_above_the_map_it_replaces() -> None:
     assert estimate.method == "kar_estimate"
     assert estimate.psd_mgy >= mapped.psd_mgy
     assert np.isfinite(estimate.psd_mgy)
+
+
+def test_event_summary_counts_the_estimate_and_the_skip_reasons() -> None:
+    summary = _result("RF-RDSR-GE.dcm").event_summary()
+    assert summary["room"] == "GE Innova/IGS/OEC defaults"
+    assert summary["method"] == "kar_estimate" and summary["mapped"] == 0
+    assert summary["estimated"] == 8
+    assert summary["skipped"]["skindose.skip.missing"]["count"] == 8

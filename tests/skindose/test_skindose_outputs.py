@@ -143,14 +143,20 @@ def test_cli_maps_a_siemens_report(tmp_path):
 
 
 @needs_shared
-def test_cli_falls_back_when_the_report_has_no_field_size(tmp_path):
+def test_cli_derives_the_field_when_the_report_has_no_field_size(tmp_path):
     done = run_kerma(tmp_path, "skindose", str(SHARED_RDSR / "RF-RDSR-Siemens-Zee.dcm"), "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["method"] == "kar_estimate"
-    assert data["psd_mgy"] > 2.52  # the report's total Ka,r, raised by backscatter
-    assert {s["reason"] for s in data["events_skipped"]} == {"missing collimated field size"}
-    assert any("conservative estimate" in w for w in data["warnings"])
+    # The field area at the reference point follows from DAP / Ka,r: a map, stated as such.
+    assert data["method"] == "map"
+    assert data["events_used"] == 8 and data["events_skipped"] == []
+    assert data["provenance"]["field_size"]["derived_from_dap_over_kar"] == 8
+    assert data["psd_mgy"] > 0.0
+    assert any("derived from DAP / Ka,r" in w for w in data["warnings"])
+    assert data["event_summary"] == {
+        "room": "Siemens AXIOM-Artis defaults", "method": "map", "mapped": 8,
+        "field_derived": 8, "rotational": 0, "estimated": 0, "skipped": {},
+    }
 
 
 def test_cli_refuses_unknown_phantom_and_missing_input(tmp_path):

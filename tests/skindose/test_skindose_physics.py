@@ -215,26 +215,27 @@ def test_cranial_angle_follows_dicom_sense_and_room_sign():
     assert peak_row(25.0, sign=-1.0) < straight
 
 
-def test_beam_missing_the_phantom_gives_zero_and_the_reason():
-    # Isocentre a metre beyond the head end of the plane.
+def test_beam_missing_the_phantom_gives_no_map_and_the_reason():
+    # Isocentre a metre beyond the head end of the plane. A map is a map: with no event on the
+    # phantom the answer is the conservative estimate, never a peak skin dose of 0.
     result = compute_skin_dose(
         [beam(table_lateral_mm=-1000.0)], room=room(), phantom="plane"
     )
-    assert result.method == "map"
-    assert result.psd_mgy == 0.0
-    assert result.events_used == 0
-    assert result.events_skipped == [
-        {
-            "uid": "1.2.3",
-            "reason": "beam misses the phantom (no skin cell inside the field on the entrance "
-            "side)",
-        }
+    assert result.method == "kar_estimate"
+    assert result.psd_mgy > 100.0
+    assert result.map_shape == (0, 0)
+    assert [(s["uid"], s["reason"], s["code"]) for s in result.events_skipped] == [
+        (
+            "1.2.3",
+            "beam misses the phantom (no skin cell inside the field on the entrance side)",
+            "skindose.skip.misses_phantom",
+        )
     ]
-    assert result.top_events == []
-    assert result.warnings == [
+    assert result.warnings[0] == (
         "1 beam(s) miss the plane phantom (100.0 mGy Ka,r not in the map): check the phantom "
         "and the room's table settings if this is unexpected"
-    ]
+    )
+    assert any("conservative estimate" in w for w in result.warnings)
 
 
 def test_missing_geometry_everywhere_falls_back_to_a_conservative_kar_estimate():
@@ -264,9 +265,11 @@ def test_partly_missing_geometry_maps_what_it_can_and_says_what_is_left_out():
     result = compute_skin_dose(events, room=room(), phantom="plane")
     assert result.method == "map"
     assert result.events_used == 1
-    assert result.events_skipped == [
-        {"uid": "bad", "reason": "missing source-to-isocentre distance"}
+    assert [(s["uid"], s["reason"]) for s in result.events_skipped] == [
+        ("bad", "missing source-to-isocentre distance")
     ]
+    assert result.events_skipped[0]["code"] == "skindose.skip.missing"
+    assert result.events_skipped[0]["params"]["fields"] == ["source_isocentre_mm"]
     assert any("geometry missing for 1 of 2 events (50.0 of 150.0 mGy" in w
                for w in result.warnings)
 
@@ -296,7 +299,9 @@ def test_non_projection_events_are_skipped_with_their_kind():
     ct = Event(kind="ct", uid="ct1", ctdivol_mgy=10.0)
     result = compute_skin_dose([beam(), ct], room=room(), phantom="plane")
     assert result.events_used == 1
-    assert result.events_skipped == [{"uid": "ct1", "reason": "not a projection event (ct)"}]
+    assert [(s["uid"], s["reason"]) for s in result.events_skipped] == [
+        ("ct1", "not a projection event (ct)")
+    ]
 
 
 def test_feet_first_patient_is_mapped_at_the_other_end():

@@ -112,6 +112,13 @@ def _print_summary(result: SkinDoseResult, label: str, png: Path | None) -> None
             "(conservative estimate from Ka,r, no map)"
         )
     console.print(f"Events used: {result.events_used}, skipped: {len(result.events_skipped)}")
+    summary = result.event_summary()
+    console.print(
+        f"Room settings: {summary['room']} — mapped {summary['mapped']} "
+        f"(field from DAP/Ka,r: {summary['field_derived']}, rotational: "
+        f"{summary['rotational']}), in the Ka,r estimate {summary['estimated']}, skipped "
+        f"{len(result.events_skipped)}"
+    )
     if result.top_events:
         table = Table(title="Events contributing most to the peak")
         for column in ("#", "type", "primary °", "secondary °", "Ka,r mGy", "dose mGy", "share"):

@@ -220,3 +220,7 @@ RADIONUCLIDE_NAMES: dict[Code, str] = {
     ("C-131A3", "SRT"): "Ga-68",
     ("35337001", "SCT"): "Ga-68",
 }
+
+# --- rotational acquisitions (TID 10003): where the arc ends -------------------------------
+PRIMARY_END_ANGLE: Code = ("113739", "DCM")
+SECONDARY_END_ANGLE: Code = ("113740", "DCM")

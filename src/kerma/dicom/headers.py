@@ -19,7 +19,7 @@ from kerma.dicom.common import (
     text,
 )
 from kerma.dicom.rawfile import RawDataset
-from kerma.dose import DoseObjectError, DoseReport, Event
+from kerma.dose import DoseObjectError, DoseReport, Event, set_filters
 from kerma.notices import notice
 from kerma.units import Dimension, to_canonical
 
@@ -41,13 +41,16 @@ def read_image_header(ds: RawDataset) -> DoseReport:
     Raises :class:`DoseObjectError` when the modality is not one Kerma reads or when the header
     carries no dose value.
     """
-    modality = _MODALITY.get(text(ds, "Modality").upper())
+    written = text(ds, "Modality").upper()
+    modality = _MODALITY.get(written) or quirks.DENTAL_MODALITIES.get(written)
     if modality is None:
         modality_text = text(ds, "Modality") or "(none)"
         raise DoseObjectError(notice(w.MODALITY_WITHOUT_DOSE, modality=modality_text))
     report = report_from_header(ds, "image", modality)
     if modality == "CT":
         _ct_image(ds, report)
+        if not report.events:
+            _projection_image(ds, report)  # dental cone-beam CT: DAP only (quirks)
     elif modality in ("NM", "PT"):
         _nm_image(ds, report, modality)
     else:
@@ -104,8 +107,35 @@ def _projection_image(ds: RawDataset, report: DoseReport) -> None:
     event.source_detector_mm = number(ds, "DistanceSourceToDetector")
     event.compression_thickness_mm = number(ds, "BodyPartThickness")
     event.target_region = text(ds, "BodyPartExamined")
+    _filters(ds, event)
     event.started = parse_datetime(text(ds, "AcquisitionDateTime"))
     report.events.append(event)
+
+
+def _filters(ds: RawDataset, event: Event) -> None:
+    """Fill the beam's filters from Filter Material / Filter Thickness Minimum (0018,7050 and
+    0018,7052, one value per filter), else from a Filter Type text such as ``CU_0.2_MM``
+    (quirks.FILTER_TYPE_TEXT). The thickest is the event's filter; all are kept in filters."""
+    materials = [m.strip() for m in text(ds, "FilterMaterial").split("\\") if m.strip()]
+    thicknesses = [
+        t.strip() for t in text(ds, "FilterThicknessMinimum").split("\\") if t.strip()
+    ]
+    found: list[tuple[str, float]] = []
+    for material, thickness in zip(materials, thicknesses, strict=False):
+        try:
+            found.append((_FILTER_SYMBOLS.get(material.upper(), material.capitalize()),
+                          float(thickness)))
+        except ValueError:
+            continue
+    if not found:
+        found = quirks.filters_from_type_text(text(ds, "FilterType"))
+    set_filters(event, found)
+
+
+_FILTER_SYMBOLS = {
+    "ALUMINUM": "Al", "ALUMINIUM": "Al", "COPPER": "Cu", "MOLYBDENUM": "Mo", "RHODIUM": "Rh",
+    "SILVER": "Ag", "TUNGSTEN": "W", "TIN": "Sn", "NIOBIUM": "Nb", "LEAD": "Pb",
+}
 
 
 def _ct_image(ds: RawDataset, report: DoseReport) -> None:

@@ -18,9 +18,10 @@ from kerma.dicom.common import (
     parse_datetime,
     report_from_header,
 )
+from kerma.dicom.private import read_siemens_radsum
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
-from kerma.dose import DoseObjectError, DoseReport, Event
+from kerma.dose import DoseObjectError, DoseReport, Event, beam_filters, set_filters
 from kerma.notices import notice
 from kerma.units import Dimension, UnitError, to_canonical
 
@@ -49,12 +50,7 @@ class _Values:
         try:
             return to_canonical(item.value, quirks.ucum(item.unit), dimension)
         except UnitError as exc:
-            code = (
-                w.CONCEPT_MISSING_UNIT
-                if exc.notice.code == "units.missing"
-                else w.CONCEPT_WRONG_UNIT
-            )
-            raise DoseObjectError(notice(code, concept=_label(item), **exc.notice.params)) from exc
+            raise DoseObjectError(w.concept_unit_problem(_label(item), exc.notice)) from exc
 
     def child_num(self, parent: ContentItem, concept: Code, dimension: Dimension) -> float | None:
         """Return the value of ``parent``'s first child ``concept`` (None when absent)."""
@@ -130,6 +126,8 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
             _read_projection(
                 items, report, values, mammography=procedure == c.MAMMOGRAPHY_PROCEDURE
             )
+    elif title == quirks.SIEMENS_RADSUM_TITLE:
+        report = read_siemens_radsum(ds, items)
     else:
         what = f"{title[0]}, {title[1]}" if title else "no document title"
         raise DoseObjectError(notice(w.NOT_DOSE_REPORT, title=what))
@@ -357,6 +355,8 @@ _EVENT_NUMBERS: dict[Code, tuple[str, Dimension]] = {
     c.ENTRANCE_EXPOSURE_RP: ("entrance_dose_mgy", Dimension.DOSE),
     c.PRIMARY_ANGLE: ("primary_angle_deg", Dimension.ANGLE),
     c.SECONDARY_ANGLE: ("secondary_angle_deg", Dimension.ANGLE),
+    c.PRIMARY_END_ANGLE: ("primary_angle_end_deg", Dimension.ANGLE),
+    c.SECONDARY_END_ANGLE: ("secondary_angle_end_deg", Dimension.ANGLE),
     c.SOURCE_TO_ISOCENTER: ("source_isocentre_mm", Dimension.LENGTH),
     c.SOURCE_TO_DETECTOR: ("source_detector_mm", Dimension.LENGTH),
     c.TABLE_LONGITUDINAL: ("table_longitudinal_mm", Dimension.LENGTH),
@@ -378,6 +378,12 @@ _EVENT_NUMBERS: dict[Code, tuple[str, Dimension]] = {
 def _projection_event(container: ContentItem, values: _Values) -> Event:
     event = Event(kind="projection")
     exposure_time_s = None
+    private: dict[str, float] = {}
+    for item in container.iter():
+        if item.concept and item.concept[1] == quirks.PHILIPS_XPER_SCHEME and item.unit == "mm":
+            value = values.num(item, Dimension.LENGTH) if item.value is not None else None
+            if value is not None:
+                private[item.concept[0]] = value
     for item in quirks.event_items(container):
         concept = item.concept
         mapped = _EVENT_NUMBERS.get(concept)
@@ -421,13 +427,16 @@ def _projection_event(container: ContentItem, values: _Values) -> Event:
         elif concept == c.XRAY_FILTERS:
             _filters(item, event, values)
     event.exposure_time_s = exposure_time_s
+    if private:
+        quirks.philips_geometry(event, private)
     if event.field_area_cm2 is None and event.field_width_mm and event.field_height_mm:
         event.field_area_cm2 = event.field_width_mm * event.field_height_mm / 100.0
     return event
 
 
 def _filters(container: ContentItem, event: Event, values: _Values) -> None:
-    """Keep the thickest filter of the beam (the added copper of an interventional room)."""
+    """Add one X-Ray Filters container's filter to the beam's (all kept: the HVL of a beam
+    filtered by copper and aluminium depends on both; the thickest is the event's filter)."""
     material = _code_value(container.first(c.FILTER_MATERIAL))
     thickness = values.child_num(container, c.FILTER_THICKNESS_MIN, Dimension.LENGTH)
     if thickness is None:
@@ -435,9 +444,11 @@ def _filters(container: ContentItem, event: Event, values: _Values) -> None:
     if material is None:
         return
     name = c.FILTER_MATERIALS.get(material, container.first(c.FILTER_MATERIAL).value_meaning)
-    if event.filter_thickness_mm is None or (thickness or 0) > event.filter_thickness_mm:
-        event.filter_material = name
-        event.filter_thickness_mm = thickness
+    if thickness is None:
+        if event.filter_thickness_mm is None:
+            event.filter_material = name
+        return
+    set_filters(event, [*beam_filters(event), (name, thickness)])
 
 
 # --- radiopharmaceutical (TID 10021) ----------------------------------------------------------

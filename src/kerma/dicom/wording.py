@@ -4,7 +4,7 @@ The technical detail (a parser's own message, a tag) stays as the parser wrote i
 around it is worded in the reader's language.
 """
 
-from kerma.notices import declare
+from kerma.notices import Notice, declare, notice
 
 UNREADABLE_FILE = declare(
     "dicom.unreadable_file",
@@ -66,3 +66,10 @@ CONCEPT_WRONG_UNIT = declare(
     en="{concept}: unit {unit!r} is not a unit of {dimension} (expected one of {expected})",
     fr="{concept} : l'unité {unit!r} n'est pas une unité de {dimension} (attendue : {expected})",
 )
+
+
+def concept_unit_problem(concept: str, problem: Notice) -> Notice:
+    """Return the reason a concept's value was refused, from the unit problem
+    (``units.missing`` or ``units.wrong_dimension``) that :func:`kerma.units.to_canonical` gave."""
+    code = CONCEPT_MISSING_UNIT if problem.code == "units.missing" else CONCEPT_WRONG_UNIT
+    return notice(code, concept=concept, **problem.params)

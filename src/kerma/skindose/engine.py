@@ -31,8 +31,10 @@ from typing import Any
 import numpy as np
 
 import kerma
-from kerma.dose import Event, PatientInfo
+from kerma.dose import Event, PatientInfo, beam_filters
+from kerma.notices import Notice
 from kerma.skindose import phantoms, physics
+from kerma.skindose import wording as words
 from kerma.skindose.settings import RoomSettings
 
 THRESHOLDS_MGY = (2000, 3000, 5000)
@@ -41,6 +43,12 @@ DEFAULT_KVP = 80.0
 # Below this cosine the 1/cos path through the table is capped: a grazing ray leaves the
 # table through its edge long before the slab geometry says.
 _MIN_TABLE_COS = 0.1
+# A rotational acquisition is spread over its arc in steps of at most this many degrees, each
+# step a static beam carrying its share of the event's Ka,r: at 2° the steps lie 7 mm apart on
+# the skin of a 200 mm radius body, well inside any field, so the sum is smooth.
+ARC_STEP_DEG = 2.0
+# Below this difference between start and end angles an event is a static beam.
+_ARC_MIN_DEG = 1.0
 
 
 @dataclass
@@ -53,11 +61,14 @@ class SkinDoseResult:
     cell_size_mm: float
     area_above_mgy: dict[int, float | None]
     events_used: int
-    events_skipped: list[dict[str, str]]
+    events_skipped: list[dict[str, Any]]
     top_events: list[dict[str, Any]]
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     surface: phantoms.Surface | None = None
+    # The beams of the events contributing most to the peak, for the 3-D view (see
+    # surface_mesh): focal spot and field edges in the phantom's frame.
+    beam_outlines: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def map_shape(self) -> tuple[int, int]:
@@ -82,9 +93,32 @@ class SkinDoseResult:
             "warnings": self.warnings,
             "provenance": self.provenance,
         }
+        data["event_summary"] = self.event_summary()
         if include_map:
             data["dose_map_mgy"] = np.round(self.dose_map_mgy, 3).tolist()
         return data
+
+    def event_summary(self) -> dict[str, Any]:
+        """Return how the events fared, for the room's settings (its vendor family defaults or
+        a physicist's): ``mapped`` events (of which ``field_derived`` had their field from
+        DAP / Ka,r and ``rotational`` were spread over their arc), or counted in the estimate,
+        and ``skipped`` by notice code with its count and English reason."""
+        skipped: dict[str, dict[str, Any]] = {}
+        for item in self.events_skipped:
+            entry = skipped.setdefault(
+                item.get("code", "?"), {"count": 0, "reason": item["reason"]}
+            )
+            entry["count"] += 1
+        field = self.provenance.get("field_size", {})
+        return {
+            "room": self.provenance.get("room", {}).get("source", ""),
+            "method": self.method,
+            "mapped": self.events_used if self.method == "map" else 0,
+            "field_derived": field.get("derived_from_dap_over_kar", 0),
+            "rotational": self.provenance.get("rotational", {}).get("events", 0),
+            "estimated": self.events_used if self.method != "map" else 0,
+            "skipped": skipped,
+        }
 
     def surface_mesh(self) -> dict[str, Any]:
         """Return the phantom's cells for a 3-D mesh: cell centres ``x``, ``y``, ``z`` (mm,
@@ -92,7 +126,8 @@ class SkinDoseResult:
         cell, and triangles ``i``, ``j``, ``k`` (indices into the cells) joining neighbours.
         Empty lists for a Ka,r-based estimate."""
         if self.surface is None or self.method != "map":
-            return {"x": [], "y": [], "z": [], "dose_mgy": [], "i": [], "j": [], "k": []}
+            return {"x": [], "y": [], "z": [], "dose_mgy": [], "i": [], "j": [], "k": [],
+                    "beams": [], "room": ""}
         rows, cols = self.surface.shape
         points = self.surface.points.reshape(-1, 3)
         index = np.arange(rows * cols).reshape(rows, cols)
@@ -110,6 +145,8 @@ class SkinDoseResult:
             "i": np.concatenate([a, b]).tolist(),
             "j": np.concatenate([b, d]).tolist(),
             "k": np.concatenate([c, c]).tolist(),
+            "beams": self.beam_outlines,
+            "room": self.provenance.get("room", {}).get("source", ""),
         }
 
 
@@ -129,17 +166,18 @@ class _Beam:
     hvl_mmal: float
     medium: float
     transmission: float
+    derived_field: bool = False  # field area from DAP / Ka,r (no field size in the report)
 
 
-# Event fields an event needs, with the words of the reason given when one is missing.
+# Event fields an event needs (their words are in kerma.skindose.wording.FIELD_WORDS).
 _NEEDED = (
-    ("kar_mgy", "air kerma at the reference point"),
-    ("primary_angle_deg", "positioner primary angle"),
-    ("secondary_angle_deg", "positioner secondary angle"),
-    ("source_isocentre_mm", "source-to-isocentre distance"),
-    ("table_longitudinal_mm", "table longitudinal position"),
-    ("table_lateral_mm", "table lateral position"),
-    ("table_height_mm", "table height position"),
+    "kar_mgy",
+    "primary_angle_deg",
+    "secondary_angle_deg",
+    "source_isocentre_mm",
+    "table_longitudinal_mm",
+    "table_lateral_mm",
+    "table_height_mm",
 )
 
 
@@ -156,38 +194,111 @@ def _event_uid(event: Event, index: int) -> str:
     return event.uid or f"event #{index + 1}"
 
 
-def _beam(event: Event, index: int, room: RoomSettings, used: dict[str, int]) -> _Beam | str:
-    """Return the event's beam, or the reason it cannot be placed (a sentence)."""
+def _missing(fields: list[str]) -> Notice:
+    return Notice(
+        words.MISSING,
+        {
+            "fields": fields,
+            "fields_en": ", ".join(words.FIELD_WORDS[f][0] for f in fields),
+            "fields_fr": ", ".join(words.FIELD_WORDS[f][1] for f in fields),
+        },
+    )
+
+
+def _skip(event: Event, index: int, reason: Notice) -> dict[str, Any]:
+    """Return the JSON entry of a skipped event: its uid, the English ``reason`` (as before
+    notices existed), the notice's ``code`` and ``params``."""
+    return {
+        "uid": _event_uid(event, index),
+        "reason": reason.text("en"),
+        "code": reason.code,
+        "params": dict(reason.params),
+    }
+
+
+def _arc(event: Event) -> list[tuple[float, float]] | None:
+    """Return the (primary, secondary) angles of the steps of a rotational event's arc, in deg
+    as reported, or None for a static beam (no end angle, or end = start)."""
+    p0, s0 = event.primary_angle_deg, event.secondary_angle_deg
+    p1 = event.primary_angle_end_deg if event.primary_angle_end_deg is not None else p0
+    s1 = event.secondary_angle_end_deg if event.secondary_angle_end_deg is not None else s0
+    if p0 is None or s0 is None or p1 is None or s1 is None:
+        return None
+    sweep = max(abs(p1 - p0), abs(s1 - s0))
+    if sweep < _ARC_MIN_DEG:
+        return None
+    steps = int(math.ceil(sweep / ARC_STEP_DEG)) + 1
+    return [
+        (p0 + (p1 - p0) * k / (steps - 1), s0 + (s1 - s0) * k / (steps - 1))
+        for k in range(steps)
+    ]
+
+
+def _beams(
+    event: Event, index: int, room: RoomSettings, used: dict[str, int]
+) -> list[_Beam] | Notice:
+    """Return the event's beams (one, or the steps of a rotational arc), or why it cannot be
+    placed."""
+    arc = _arc(event)
+    if arc is None:
+        beam = _beam(event, index, room, used)
+        return beam if isinstance(beam, Notice) else [beam]
+    beams: list[_Beam] = []
+    for primary, secondary in arc:
+        beam = _beam(event, index, room, used, (primary, secondary), 1.0 / len(arc))
+        if isinstance(beam, Notice):
+            return beam
+        beams.append(beam)
+    return beams
+
+
+def _beam(
+    event: Event,
+    index: int,
+    room: RoomSettings,
+    used: dict[str, int],
+    angles: tuple[float, float] | None = None,
+    share: float = 1.0,
+) -> _Beam | Notice:
+    """Return the event's beam (at ``angles`` and with ``share`` of its Ka,r for a step of an
+    arc), or the reason it cannot be placed."""
     if event.kind != "projection":
-        return f"not a projection event ({event.kind})"
-    values = {name: _value(event, name, room, used) for name, _ in _NEEDED}
-    missing = [words for name, words in _NEEDED if values[name] is None]
+        return Notice(words.NOT_PROJECTION, {"kind": event.kind})
+    values = {name: _value(event, name, room, used) for name in _NEEDED}
+    missing = [name for name in _NEEDED if values[name] is None]
     width = _value(event, "field_width_mm", room, used)
     height = _value(event, "field_height_mm", room, used)
     area = _value(event, "field_area_cm2", room, used)
-    if not (width and height) and not area:
-        missing.append("collimated field size")
     sdd = _value(event, "source_detector_mm", room, used)
-    if room.field_size_mode == "detector" and not sdd:
-        missing.append("source-to-detector distance (the field size is stated at the detector)")
+    derived = False
+    if not (width and height) and not area:
+        # No field size: the area at the reference point is DAP / Ka,r of the same event.
+        if event.dap_gycm2 and values["kar_mgy"]:
+            derived = True
+            area = float(event.dap_gycm2) / (float(values["kar_mgy"]) / 1000.0)
+        else:
+            missing.append("field_size")
+    if not derived and room.field_size_mode == "detector" and not sdd:
+        missing.append("source_detector_mm")
     if missing:
-        return "missing " + ", ".join(missing)
+        return _missing(missing)
     known = {name: float(value) for name, value in values.items() if value is not None}
     if not (width and height):
         width = height = math.sqrt(float(area) * 100.0)
     dsi = known["source_isocentre_mm"]
     reference = dsi - room.reference_point_mm
     if dsi <= 0 or reference <= 0:
-        return f"implausible source-to-isocentre distance ({dsi:g} mm)"
-    field_distance = {
+        return Notice(words.IMPLAUSIBLE_SID, {"sid_mm": dsi})
+    field_distance = reference if derived else {
         "detector": sdd or 0.0,
         "isocentre": dsi,
         "reference_point": reference,
     }[room.field_size_mode]
     if field_distance <= 0:
-        return "implausible distance at which the field size is stated"
-    alpha = math.radians(room.primary_angle_sign * known["primary_angle_deg"])
-    beta = math.radians(room.secondary_angle_sign * known["secondary_angle_deg"])
+        return Notice(words.IMPLAUSIBLE_FIELD_DISTANCE, {})
+    primary, secondary = angles or (known["primary_angle_deg"], known["secondary_angle_deg"])
+    alpha = math.radians(room.primary_angle_sign * primary)
+    beta = math.radians(room.secondary_angle_sign * secondary)
     # Central axis from the focal spot to the detector (DICOM: 0° = detector anterior, +90°
     # primary = detector at the patient's left, +90° secondary = detector towards the head).
     axis = np.array(
@@ -205,7 +316,7 @@ def _beam(event: Event, index: int, room: RoomSettings, used: dict[str, int]) ->
     source_room = -dsi * axis
     shift = _table_shift(known, room)
     kvp = event.kvp_kv if event.kvp_kv else None
-    al_added, cu_added = physics.filtration(event.filter_material, event.filter_thickness_mm)
+    al_added, cu_added = beam_filtration(event)
     kvp_used = float(kvp) if kvp else DEFAULT_KVP
     hvl, medium = physics.beam_quality(
         round(kvp_used, 1), round(room.inherent_filtration_mmal + al_added, 2), round(cu_added, 2)
@@ -218,12 +329,47 @@ def _beam(event: Event, index: int, room: RoomSettings, used: dict[str, int]) ->
         side_mm=2.0 * width * height / (width + height),
         field_distance_mm=field_distance,
         reference_distance_mm=reference,
-        kar_mgy=known["kar_mgy"],
+        kar_mgy=known["kar_mgy"] * share,
         kvp=kvp_used,
         hvl_mmal=hvl,
         medium=medium,
         transmission=room.transmission(kvp, cu_added),
+        derived_field=derived,
     )
+
+
+def _outline(beam: _Beam, event: Event, room: RoomSettings, length: float) -> dict[str, Any]:
+    """Return one beam for the 3-D view: its focal spot and the four edges of its field at the
+    isocentre's depth plus 300 mm (past the patient), in the phantom's own frame (mm)."""
+    depth = float(np.linalg.norm(beam.source)) + 300.0
+    axis, across, along = beam.axes
+    tan_w, tan_h = beam.tan_half
+    corners = [
+        beam.source + depth * (axis + sw * tan_w * across + sh * tan_h * along)
+        for sw, sh in ((1, 1), (1, -1), (-1, -1), (-1, 1))
+    ]
+    points = np.array([beam.source, *corners]) - np.asarray(room.phantom_offset_mm, dtype=float)
+    if room.patient_orientation == "feet_first_supine":
+        points[:, 0] *= -1.0
+        points[:, 2] = -length - points[:, 2]
+    return {
+        "uid": _event_uid(event, beam.index),
+        "index": beam.index,
+        "primary_angle_deg": event.primary_angle_deg,
+        "secondary_angle_deg": event.secondary_angle_deg,
+        "source": np.round(points[0], 1).tolist(),
+        "corners": np.round(points[1:], 1).tolist(),
+    }
+
+
+def beam_filtration(event: Event) -> tuple[float, float]:
+    """Return (added Al mm, added Cu mm) of an event's beam, every filter counted (a beam
+    filtered by 0.4 mm Cu and 1.0 mm Al has both in its HVL)."""
+    al_mm = cu_mm = 0.0
+    for material, thickness in beam_filters(event):
+        al, cu = physics.filtration(material, thickness)
+        al_mm, cu_mm = al_mm + al, cu_mm + cu
+    return al_mm, cu_mm
 
 
 def _table_shift(values: dict[str, float], room: RoomSettings) -> np.ndarray:
@@ -493,53 +639,64 @@ def compute_skin_dose(
     body = _Phantom(surface, room)
     used_assumptions: dict[str, int] = {}
     beams: list[_Beam] = []
-    skipped: list[dict[str, str]] = []
+    skipped: list[dict[str, Any]] = []
     no_geometry: list[int] = []
+    arcs = 0
     for index, event in enumerate(events):
-        beam = _beam(event, index, room, used_assumptions)
-        if isinstance(beam, str):
-            skipped.append({"uid": _event_uid(event, index), "reason": beam})
+        placed = _beams(event, index, room, used_assumptions)
+        if isinstance(placed, Notice):
+            skipped.append(_skip(event, index, placed))
             if event.kind == "projection":
                 no_geometry.append(index)
         else:
-            beams.append(beam)
+            beams.extend(placed)
+            arcs += len(placed) > 1
     for name, count in sorted(used_assumptions.items()):
         warnings.append(f"{name} missing in {count} event(s): the room's assumed value "
                         f"{room.assumed[name]:g} was used")
-    missing_kvp = sum(
-        1 for b in beams if not events[b.index].kvp_kv
-    )
+    placed_events = sorted({b.index for b in beams})
+    missing_kvp = sum(1 for i in placed_events if not events[i].kvp_kv)
     if missing_kvp:
         warnings.append(f"kVp missing in {missing_kvp} event(s): {DEFAULT_KVP:g} kV assumed")
+    derived = sorted({b.index for b in beams if b.derived_field})
+    if derived:
+        warnings.append(
+            f"no collimated field size in {len(derived)} event(s): the field area at the "
+            "reference point was derived from DAP / Ka,r of the same event (square field)"
+        )
+    if arcs:
+        warnings.append(
+            f"{arcs} rotational event(s) spread over their arc in steps of at most "
+            f"{ARC_STEP_DEG:g}°"
+        )
 
     if not beams:
         return _kar_estimate(events, no_geometry, skipped, room, phantom, cell_mm, warnings)
 
     flat = np.zeros(body.points.shape[0])
-    used = 0
-    missed: list[_Beam] = []
+    hit_events: set[int] = set()
     reached = body.rows_reached(beams)
     for beam, rows in zip(beams, reached, strict=True):
         index, dose = body.dose(beam, rows=rows)
-        if index.size == 0:
-            missed.append(beam)
-            skipped.append(
-                {
-                    "uid": _event_uid(events[beam.index], beam.index),
-                    "reason": "beam misses the phantom (no skin cell inside the field on the "
-                    "entrance side)",
-                }
-            )
-            continue
-        flat[index] += dose
-        used += 1
+        if index.size:
+            flat[index] += dose
+            hit_events.add(beam.index)
+    missed = [i for i in placed_events if i not in hit_events]
+    for i in missed:
+        skipped.append(_skip(events[i], i, Notice(words.MISSES_PHANTOM, {})))
     if missed:
         # A real beam always meets the patient: a miss means the phantom (its size, or the
         # room's table conventions) puts the patient elsewhere, and that Ka,r is not mapped.
-        lost = sum(b.kar_mgy for b in missed)
+        lost = sum(events[i].kar_mgy or 0.0 for i in missed)
         warnings.append(
             f"{len(missed)} beam(s) miss the {phantom} phantom ({lost:.1f} mGy Ka,r not in the "
             "map): check the phantom and the room's table settings if this is unexpected"
+        )
+    if not hit_events:
+        # A map is a map: with no event on the phantom there is no map to show, only the
+        # conservative estimate (never a peak skin dose of 0 for a non-zero Ka,r).
+        return _kar_estimate(
+            events, no_geometry + missed, skipped, room, phantom, cell_mm, warnings
         )
     if no_geometry:
         lost = sum(events[i].kar_mgy or 0.0 for i in no_geometry)
@@ -553,21 +710,21 @@ def compute_skin_dose(
     top: list[dict[str, Any]] = []
     if psd > 0.0:
         cell = np.array([peak])
-        contributions = []
+        contributions: dict[int, float] = {}
         peak_row = peak // body.cols
         for beam, rows in zip(beams, reached, strict=True):
             if rows is None or not rows[0] <= peak_row < rows[1]:
                 continue
             index, dose = body.dose(beam, cell)
             if index.size:
-                contributions.append((float(dose[0]), beam))
-        contributions.sort(key=lambda item: -item[0])
-        for dose_mgy, beam in contributions[:TOP_EVENTS]:
-            event = events[beam.index]
+                contributions[beam.index] = contributions.get(beam.index, 0.0) + float(dose[0])
+        ranked = sorted(contributions.items(), key=lambda item: -item[1])
+        for event_index, dose_mgy in ranked[:TOP_EVENTS]:
+            event = events[event_index]
             top.append(
                 {
-                    "uid": _event_uid(event, beam.index),
-                    "index": beam.index,
+                    "uid": _event_uid(event, event_index),
+                    "index": event_index,
                     "dose_mgy": round(dose_mgy, 3),
                     "share": round(dose_mgy / psd, 4),
                     "kar_mgy": event.kar_mgy,
@@ -577,30 +734,44 @@ def compute_skin_dose(
                     "secondary_angle_deg": event.secondary_angle_deg,
                 }
             )
+    first_beam: dict[int, _Beam] = {}
+    for beam in beams:
+        first_beam.setdefault(beam.index, beam)
+    outlines = [
+        _outline(first_beam[item["index"]], events[item["index"]], room, surface.length_mm)
+        for item in top
+    ]
     dose_map = flat.reshape(surface.shape)
     areas = {
         t: float(body.areas[flat >= t].sum() / 100.0) for t in THRESHOLDS_MGY
     }
     provenance = _provenance(phantom, surface, room, cell_mm, "map")
+    provenance["field_size"] = {
+        "stated": len(hit_events) - len(set(derived) & hit_events),
+        "derived_from_dap_over_kar": len(set(derived) & hit_events),
+        "derivation": "area at the reference point = DAP / Ka,r of the event, square field",
+    }
+    provenance["rotational"] = {"events": arcs, "arc_step_deg": ARC_STEP_DEG}
     return SkinDoseResult(
         psd_mgy=psd,
         method="map",
         dose_map_mgy=dose_map,
         cell_size_mm=float(cell_mm),
         area_above_mgy=areas,
-        events_used=used,
+        events_used=len(hit_events),
         events_skipped=skipped,
         top_events=top,
         provenance=provenance,
         warnings=warnings,
         surface=surface,
+        beam_outlines=outlines,
     )
 
 
 def _kar_estimate(
     events: Sequence[Event],
     candidates: list[int],
-    skipped: list[dict[str, str]],
+    skipped: list[dict[str, Any]],
     room: RoomSettings,
     phantom: str,
     cell_mm: float,
@@ -617,7 +788,7 @@ def _kar_estimate(
         if event.kar_mgy is None:
             continue
         kvp = float(event.kvp_kv) if event.kvp_kv else DEFAULT_KVP
-        al_added, cu_added = physics.filtration(event.filter_material, event.filter_thickness_mm)
+        al_added, cu_added = beam_filtration(event)
         hvl, medium = physics.beam_quality(
             round(kvp, 1), round(room.inherent_filtration_mmal + al_added, 2), round(cu_added, 2)
         )

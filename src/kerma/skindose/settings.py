@@ -123,29 +123,118 @@ class RoomSettings:
         return points[-1][1]
 
 
-def room_defaults(manufacturer: str, model: str) -> RoomSettings:
-    """Return sane settings for a device from its manufacturer and model names.
+# Where each convention below comes from.
+DICOM_DEFINITIONS = (
+    "DICOM PS3.3 C.8.7.5 (Positioner Primary Angle +90° = LAO, Secondary Angle +90° = cranial)"
+    " and PS3.16 CID 10008 (113751 Table Longitudinal Position: + towards the patient's left; "
+    "113752 Table Lateral Position: + towards the head; 113753 Table Height Position: table "
+    "motion downwards is +; Collimated Field Width/Height/Area projected at the detector "
+    "plane); IEC 60601-2-43 reference point 150 mm from the isocentre towards the source"
+)
 
-    Known conventions: Siemens AXIOM-Artis (table height = distance of the table top below the
-    isocentre, origins at zero, secondary angle of opposite sense, 3.1 mm Al inherent
-    filtration) and Philips Allura (table height measured up from the floor with the isocentre
-    1055 mm above it, longitudinal origin 1733.5 mm), as published with PySkinDose's
-    normalisation settings for these systems. Anything else gets generic defaults.
-    """
-    maker = (manufacturer or "").lower()
+
+@dataclass(frozen=True)
+class VendorFamily:
+    """The rooms of one vendor family: how to recognise them and the settings they get."""
+
+    name: str
+    manufacturer: tuple[str, ...]  # lower-case words one of which the manufacturer contains
+    models: tuple[str, ...]  # lower-case model fragments (spaces and dashes removed)
+    changes: dict[str, Any]  # RoomSettings fields that differ from the DICOM definitions
+    conventions: str  # each convention and its source, in a sentence a physicist checks
+
+
+VENDOR_FAMILIES: tuple[VendorFamily, ...] = (
+    VendorFamily(
+        "Siemens AXIOM-Artis",
+        ("siemens",),
+        ("axiomartis", "axiom"),
+        {"secondary_angle_sign": -1.0, "inherent_filtration_mmal": 3.1},
+        "DICOM definitions for the table (height below the isocentre, downward +, origins at "
+        "zero); secondary angle of the opposite sense (+ = caudal) and 3.1 mm Al inherent "
+        "filtration, as published with PySkinDose's normalisation settings for AXIOM-Artis and "
+        "checked against its maps of two AXIOM-Artis reports (±10 %).",
+    ),
+    VendorFamily(
+        "Siemens Artis zee/Q/icono",
+        ("siemens",),
+        ("artis", "icono"),
+        {"secondary_angle_sign": -1.0, "inherent_filtration_mmal": 3.1},
+        "Same positioner and table as the AXIOM-Artis line they succeed (Artis zee, Artis Q, "
+        "ARTIS icono): the AXIOM-Artis conventions. " + DICOM_DEFINITIONS + ".",
+    ),
+    VendorFamily(
+        "Siemens Cios",
+        ("siemens",),
+        ("cios", "arcadis"),
+        {},
+        "Mobile C-arms: DICOM definitions (" + DICOM_DEFINITIONS + "); they report no table "
+        "position, so a map needs the room's assumed table values.",
+    ),
+    VendorFamily(
+        "Philips Allura",
+        ("philips",),
+        ("allura",),
+        {
+            "table_height_sign": -1.0,
+            "table_height_origin_mm": 1055.0,
+            "table_lateral_origin_mm": 3.0,
+            "table_longitudinal_origin_mm": 1350.0,
+        },
+        "Table height (standard item or private 99PHI-IXR-XPER 020 Final Table Height "
+        "Position) measured up from the floor, the isocentre 1055 mm above it (upward +, "
+        "PySkinDose's Allura normalisation); travel along the table in the 'lateral' item "
+        "(DICOM definition, + towards the head), origin 1350 mm: the value at which the head "
+        "end of the table is at the isocentre plane, fitted on the three Allura reports seen "
+        "(a head, a cardiac and an abdominal procedure land on the head, the heart and the "
+        "upper abdomen); angles per DICOM; source-to-reference point 660 mm for 810 mm to the "
+        "isocentre (Philips Allura/Azurion instructions for use: IEC reference point).",
+    ),
+    VendorFamily(
+        "Philips Azurion",
+        ("philips",),
+        ("azurion",),
+        {},
+        "DICOM definitions (" + DICOM_DEFINITIONS + "): no Azurion report seen with a "
+        "floor-referenced table height; measure the origins in the room and enter them.",
+    ),
+    VendorFamily(
+        "Canon Alphenix/Infinix/Ultimaxi",
+        ("canon", "toshiba"),
+        ("alphenix", "infinix", "ultimax", "infx"),
+        {},
+        "DICOM definitions (" + DICOM_DEFINITIONS + "); no Canon report seen: origins to be "
+        "measured in the room.",
+    ),
+    VendorFamily(
+        "GE Innova/IGS/OEC",
+        ("ge ", "ge medical", "ge healthcare", "gehc", "general electric", "oec"),
+        ("innova", "igs", "discovery", "allia", "oec", "superc", "esp"),
+        {},
+        "DICOM definitions (" + DICOM_DEFINITIONS + "); GE's Innova conformance statement "
+        "gives the positioner angles with DICOM's senses (LAO +, cranial +); OEC mobile "
+        "C-arms report no angle or table position, so they get the Ka,r estimate.",
+    ),
+)
+
+
+def vendor_family(manufacturer: str, model: str) -> VendorFamily | None:
+    """Return the vendor family of a device from its manufacturer and model names, or None."""
+    maker = f"{(manufacturer or '').lower()} "
     name = (model or "").lower().replace(" ", "").replace("-", "")
-    if "siemens" in maker and ("axiom" in name or "artis" in name):
-        return RoomSettings(
-            secondary_angle_sign=-1.0,
-            inherent_filtration_mmal=3.1,
-            source="Siemens AXIOM-Artis defaults",
-        )
-    if "philips" in maker and "allura" in name:
-        return RoomSettings(
-            table_height_sign=-1.0,
-            table_height_origin_mm=1055.0,
-            table_lateral_origin_mm=3.0,
-            table_longitudinal_origin_mm=1733.5,
-            source="Philips Allura defaults",
-        )
-    return RoomSettings(source=f"generic defaults ({manufacturer} {model})".strip())
+    for family in VENDOR_FAMILIES:
+        if any(word in maker for word in family.manufacturer) and any(
+            fragment in name for fragment in family.models
+        ):
+            return family
+    return None
+
+
+def room_defaults(manufacturer: str, model: str) -> RoomSettings:
+    """Return the settings of a device's vendor family (:data:`VENDOR_FAMILIES`, each
+    convention with its source in ``conventions``), else DICOM's definitions as generic
+    defaults. A physicist's measured settings replace them per room."""
+    family = vendor_family(manufacturer, model)
+    if family is None:
+        return RoomSettings(source=f"generic defaults ({manufacturer} {model})".strip())
+    return RoomSettings(**family.changes, source=f"{family.name} defaults")

@@ -118,4 +118,35 @@ def test_exam_page_shows_the_3d_view(kerma_home, tmp_path, admin_client):
     mesh = admin_client.get(f"/followup/exams/{exam.pk}/skin-dose-mesh.json").json()
     assert len(mesh["x"]) == len(mesh["dose_mgy"]) > 100
     assert max(mesh["dose_mgy"]) == pytest.approx(SkinDoseMap.objects.get().psd_mgy, rel=0.01)
+    # The beams of the events contributing most, to be drawn one at a time, and the room
+    # settings that placed them.
+    assert 'id="skin-3d-beam"' in page and "Siemens AXIOM-Artis defaults" in page
+    assert mesh["room"] == "Siemens AXIOM-Artis defaults"
+    assert 1 <= len(mesh["beams"]) <= 5
+    assert {"source", "corners", "index"} <= set(mesh["beams"][0])
     assert admin_client.get(f"/followup/exams/{exam.pk}/skin-dose.png").content[:4] == b"\x89PNG"
+
+
+def test_philips_private_geometry_gives_a_map_at_import(kerma_home, tmp_path):
+    exam = _import(tmp_path, "philips_allura_clarity_u601.dcm")
+    row = SkinDoseMap.objects.get(exam=exam)
+    assert row.status == "ok", row.error
+    assert row.method == "map" and row.events_used == 29
+
+
+def test_rotational_runs_and_filters_are_stored_and_spread(kerma_home, tmp_path):
+    from tests.vendor_layouts import make_rotational, room_report
+
+    from kerma.web.dose.models import Event
+
+    path = room_report(tmp_path / "rot.dcm", "Siemens Artis zee/Q/icono", [(-60.0, 0.0)],
+                       fluoroscopy_too=True)
+    make_rotational(path, 60.0)
+    summary = import_paths([path])
+    assert summary.imported == 1, summary.as_dict()
+    event = Event.objects.get(event_type="rotational")
+    assert event.primary_angle_end_deg == pytest.approx(60.0)
+    assert event.event_type == "rotational"
+    row = SkinDoseMap.objects.get(exam=event.exam)
+    assert row.status == "ok", row.error
+    assert row.provenance["rotational"]["events"] == 1
