@@ -20,8 +20,9 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset
 
 from kerma.demo import DEMO_DEVICES, generate_demo
-from kerma.dicom import writer
-from kerma.dicom.writer import (
+from kerma.dicom import codes
+from kerma.dicom import write as writer
+from kerma.dicom.write import (
     Administration,
     CtAcquisition,
     Device,
@@ -29,6 +30,7 @@ from kerma.dicom.writer import (
     ProjectionEvent,
     Study,
 )
+from kerma.dicom.write.encoder import Encoder, code_dataset
 
 T0 = datetime(2024, 3, 4, 10, 0)
 PATIENT = Patient("123456789", "DUPONT^Jeanne", date(1960, 5, 3), "F", 63.8, 64.5, 1.63)
@@ -771,26 +773,26 @@ def test_unknown_quirk_is_refused(tmp_path):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("implicit", [False, True])
 def test_raw_encoding_matches_pydicom(implicit):
-    enc = writer._Encoder(implicit=implicit)
+    enc = Encoder(implicit=implicit)
     ours = enc.num(
         "CONTAINS",
-        writer.C_CTDIVOL,
+        codes.MEAN_CTDIVOL,
         12.5,
-        writer.U_MGY,
-        [enc.code("HAS CONCEPT MOD", writer.C_MEASUREMENT_METHOD, writer.C_SSDE_FROM_WED)],
+        codes.U_MGY,
+        [enc.code("HAS CONCEPT MOD", codes.MEASUREMENT_METHOD, codes.SSDE_FROM_WED)],
     )
     modifier = Dataset()
     modifier.RelationshipType = "HAS CONCEPT MOD"
     modifier.ValueType = "CODE"
-    modifier.ConceptNameCodeSequence = [writer._code_dataset(writer.C_MEASUREMENT_METHOD)]
-    modifier.ConceptCodeSequence = [writer._code_dataset(writer.C_SSDE_FROM_WED)]
+    modifier.ConceptNameCodeSequence = [code_dataset(codes.MEASUREMENT_METHOD)]
+    modifier.ConceptCodeSequence = [code_dataset(codes.SSDE_FROM_WED)]
     measured = Dataset()
-    measured.MeasurementUnitsCodeSequence = [writer._code_dataset(writer.U_MGY)]
+    measured.MeasurementUnitsCodeSequence = [code_dataset(codes.U_MGY)]
     measured.NumericValue = "12.5"
     item = Dataset()
     item.RelationshipType = "CONTAINS"
     item.ValueType = "NUM"
-    item.ConceptNameCodeSequence = [writer._code_dataset(writer.C_CTDIVOL)]
+    item.ConceptNameCodeSequence = [code_dataset(codes.MEAN_CTDIVOL)]
     item.MeasuredValueSequence = [measured]
     item.ContentSequence = [modifier]
     for sequence in ("ConceptNameCodeSequence", "MeasuredValueSequence", "ContentSequence"):
