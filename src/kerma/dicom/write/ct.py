@@ -16,20 +16,19 @@ from kerma.dicom import codes as c
 from kerma.dicom.codes import Code
 from kerma.dicom.write.encoder import (
     Device,
+    Document,
     Encoder,
     Patient,
     Study,
     anatomy,
     check_quirks,
-    empty_target,
     observer_context,
     patient_characteristics,
     procedure_reported,
     round_trip,
-    save,
+    save_xray_report,
     scope_of_accumulation,
-    sr_dataset,
-    xray_sop_class,
+    xray_encoder,
 )
 
 _NON_UCUM_MGYCM = c.ucum("mGycm")  # quirk non_ucum_units
@@ -94,14 +93,13 @@ def write_ct_rdsr(
     `report_datetime` defaults to one minute after the last acquisition starts.
     """
     quirks = check_quirks(quirks)
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
+    )
     if not acquisitions:
         raise ValueError("a CT dose report needs at least one acquisition")
-    enc = Encoder(
-        implicit="implicit_vr" in quirks,
-        code_map=c.SRT_TO_SCT if "sct_codes" in quirks else None,
-        empty_concept=empty_target(quirks, c.MEAN_CTDIVOL),
-        empty_mode="value" if "empty_numeric_value" in quirks else "sequence",
-    )
+    enc = xray_encoder(quirks, c.MEAN_CTDIVOL)
     dlp_unit = _NON_UCUM_MGYCM if "non_ucum_units" in quirks else c.U_MGYCM
     first = min(a.start for a in acquisitions)
     last = max(a.start + timedelta(seconds=a.exposure_time_s or 0) for a in acquisitions)
@@ -125,23 +123,8 @@ def write_ct_rdsr(
         )
     )
     items.extend(_ct_acquisition(enc, a, dlp_unit) for a in acquisitions)
-    items.append(enc.code("CONTAINS", c.SOURCE_OF_DOSE_INFORMATION, c.AUTOMATED_DATA_COLLECTION))
-    ds = sr_dataset(
-        sop_class_uid=xray_sop_class(quirks),
-        root_concept=c.XRAY_DOSE_REPORT,
-        template_id="10011",
-        content=b"".join(items),
-        patient=patient,
-        device=device,
-        study=study,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        report_datetime=report_datetime or last + timedelta(minutes=1),
-        quirks=quirks,
-    )
-    return save(ds, Path(path), quirks)
+    when = report_datetime or last + timedelta(minutes=1)
+    return save_xray_report(path, doc, enc, items, template_id="10011", report_datetime=when)
 
 
 def _ct_acquisition(enc: Encoder, acq: CtAcquisition, dlp_unit: Code) -> bytes:

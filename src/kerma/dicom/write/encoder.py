@@ -128,6 +128,22 @@ class Study:
 
 
 
+@dataclass(frozen=True)
+class Document:
+    """One object to write: its patient, device and study, its place in the study (SOP and
+    Series Instance UIDs, generated when None; series and instance numbers) and the quirks it is
+    written with (checked by :func:`check_quirks`)."""
+
+    patient: Patient
+    device: Device
+    study: Study
+    sop_instance_uid: str | None
+    series_instance_uid: str | None
+    series_number: int
+    instance_number: int
+    quirks: frozenset[str]
+
+
 # --------------------------------------------------------------------------------------------
 # Value formatting
 # --------------------------------------------------------------------------------------------
@@ -471,22 +487,18 @@ def code_dataset(code: Code) -> Dataset:
 
 
 def base_dataset(
+    doc: Document,
     *,
     sop_class_uid: str,
-    sop_instance_uid: str,
     modality: str,
-    patient: Patient,
-    device: Device,
-    study: Study,
-    series_instance_uid: str,
-    series_number: int,
     series_description: str,
-    instance_number: int,
     content_datetime: datetime,
-    quirks: frozenset[str],
 ) -> Dataset:
     """SOP Common, Patient, Patient Study, General Study, General Series and (Enhanced)
-    General Equipment modules."""
+    General Equipment modules of ``doc``, created at ``content_datetime``."""
+    sop_instance_uid = doc.sop_instance_uid or generate_uid()
+    series_instance_uid = doc.series_instance_uid or generate_uid()
+    patient, device, study, quirks = doc.patient, doc.device, doc.study, doc.quirks
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.InstanceCreationDate = dicom_date(content_datetime)
@@ -528,8 +540,8 @@ def base_dataset(
     ds.StudyInstanceUID = study.study_instance_uid
     ds.SeriesInstanceUID = series_instance_uid
     ds.StudyID = study.study_id
-    ds.SeriesNumber = series_number
-    ds.InstanceNumber = instance_number
+    ds.SeriesNumber = doc.series_number
+    ds.InstanceNumber = doc.instance_number
     return ds
 
 
@@ -554,35 +566,21 @@ def save(ds: Dataset, path: Path, quirks: frozenset[str]) -> Path:
 
 
 def sr_dataset(
+    doc: Document,
     *,
     sop_class_uid: str,
     root_concept: Code,
     template_id: str,
     content: bytes,
-    patient: Patient,
-    device: Device,
-    study: Study,
-    sop_instance_uid: str | None,
-    series_instance_uid: str | None,
-    series_number: int,
-    instance_number: int,
     report_datetime: datetime,
-    quirks: frozenset[str],
 ) -> Dataset:
     """A complete SR document whose root container holds the raw `content` items."""
     ds = base_dataset(
+        doc,
         sop_class_uid=sop_class_uid,
-        sop_instance_uid=sop_instance_uid or generate_uid(),
         modality="SR",
-        patient=patient,
-        device=device,
-        study=study,
-        series_instance_uid=series_instance_uid or generate_uid(),
-        series_number=series_number,
         series_description="Dose Report",
-        instance_number=instance_number,
         content_datetime=report_datetime,
-        quirks=quirks,
     )
     ds.ReferencedPerformedProcedureStepSequence = DicomSequence()
     ds.ValueType = "CONTAINER"
@@ -595,13 +593,70 @@ def sr_dataset(
     ds.CompletionFlag = "COMPLETE"
     ds.VerificationFlag = "UNVERIFIED"
     ds.PerformedProcedureCodeSequence = DicomSequence()
-    implicit = "implicit_vr" in quirks
+    implicit = "implicit_vr" in doc.quirks
     ds[_T_CONTENT_SEQUENCE] = RawDataElement(
         Tag(_T_CONTENT_SEQUENCE), "SQ", len(content), content, 0, implicit, True
     )
     return ds
 
 
-def xray_sop_class(quirks: frozenset[str]) -> str:
-    return ENHANCED_SR_SOP_CLASS if "enhanced_sr_carrier" in quirks else XRAY_RDSR_SOP_CLASS
+def save_sr(
+    path: Path | str,
+    doc: Document,
+    *,
+    sop_class_uid: str,
+    root_concept: Code,
+    template_id: str,
+    items: Sequence[bytes],
+    report_datetime: datetime,
+) -> Path:
+    """Write the SR document ``doc`` whose root container holds ``items`` and return its path."""
+    ds = sr_dataset(
+        doc,
+        sop_class_uid=sop_class_uid,
+        root_concept=root_concept,
+        template_id=template_id,
+        content=b"".join(items),
+        report_datetime=report_datetime,
+    )
+    return save(ds, Path(path), doc.quirks)
+
+
+# --------------------------------------------------------------------------------------------
+# The X-Ray Radiation Dose SR skeleton shared by CT (TID 10011) and projection (TID 10001)
+# --------------------------------------------------------------------------------------------
+def xray_encoder(quirks: frozenset[str], empty_concept: Code) -> Encoder:
+    """Return the content encoder of an X-ray dose report written with ``quirks``;
+    ``empty_concept`` is the concept the empty-value quirks leave empty."""
+    return Encoder(
+        implicit="implicit_vr" in quirks,
+        code_map=c.SRT_TO_SCT if "sct_codes" in quirks else None,
+        empty_concept=empty_target(quirks, empty_concept),
+        empty_mode="value" if "empty_numeric_value" in quirks else "sequence",
+    )
+
+
+def save_xray_report(
+    path: Path | str,
+    doc: Document,
+    enc: Encoder,
+    items: list[bytes],
+    *,
+    template_id: str,
+    report_datetime: datetime,
+) -> Path:
+    """Close the content ``items`` of an X-Ray Radiation Dose SR with its Source of Dose
+    Information, write the document (in Enhanced SR with the quirk ``enhanced_sr_carrier``)
+    and return its path."""
+    items.append(enc.code("CONTAINS", c.SOURCE_OF_DOSE_INFORMATION, c.AUTOMATED_DATA_COLLECTION))
+    carrier = "enhanced_sr_carrier" in doc.quirks
+    return save_sr(
+        path,
+        doc,
+        sop_class_uid=ENHANCED_SR_SOP_CLASS if carrier else XRAY_RDSR_SOP_CLASS,
+        root_concept=c.XRAY_DOSE_REPORT,
+        template_id=template_id,
+        items=items,
+        report_datetime=report_datetime,
+    )
 

@@ -24,6 +24,7 @@ from kerma.dicom.write.encoder import (
     NM_IMAGE_SOP_CLASS,
     PET_IMAGE_SOP_CLASS,
     Device,
+    Document,
     Patient,
     Study,
     anatomy,
@@ -61,33 +62,15 @@ def _pixels(ds: Dataset, *, bits_stored: int = 12, size: int = 8) -> None:
 
 
 def _image_dataset(
-    sop_class_uid: str,
-    modality: str,
-    patient: Patient,
-    device: Device,
-    study: Study,
-    acquired: datetime,
-    *,
-    sop_instance_uid: str | None,
-    series_instance_uid: str | None,
-    series_number: int,
-    instance_number: int,
-    series_description: str,
-    quirks: frozenset[str],
+    doc: Document, sop_class_uid: str, modality: str, acquired: datetime, series_description: str
 ) -> Dataset:
+    """The modules every image shares, for ``doc`` acquired at ``acquired``."""
     ds = base_dataset(
+        doc,
         sop_class_uid=sop_class_uid,
-        sop_instance_uid=sop_instance_uid or generate_uid(),
         modality=modality,
-        patient=patient,
-        device=device,
-        study=study,
-        series_instance_uid=series_instance_uid or generate_uid(),
-        series_number=series_number,
         series_description=series_description,
-        instance_number=instance_number,
         content_datetime=acquired,
-        quirks=quirks,
     )
     ds.AcquisitionDate = dicom_date(acquired)
     ds.AcquisitionTime = dicom_time(acquired)
@@ -146,20 +129,11 @@ def write_dx_image(
     uAs, Distance Source to Detector (mm).
     """
     quirks = check_quirks(quirks)
-    ds = _image_dataset(
-        DX_IMAGE_SOP_CLASS,
-        "DX",
-        patient,
-        device,
-        study,
-        event.start,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        series_description=event.protocol or "",
-        quirks=quirks,
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
     )
+    ds = _image_dataset(doc, DX_IMAGE_SOP_CLASS, "DX", event.start, event.protocol or "")
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
     ds.PresentationIntentType = "FOR PRESENTATION"
     ds.ProtocolName = event.protocol or ""
@@ -212,22 +186,13 @@ def write_mg_image(
     ``compression_thickness_mm``, Anode Target Material, Filter Material, KVP (kV).
     """
     quirks = check_quirks(quirks)
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
+    )
     if event.laterality not in ("L", "R"):
         raise ValueError("a mammography image needs laterality 'L' or 'R'")
-    ds = _image_dataset(
-        MG_IMAGE_SOP_CLASS,
-        "MG",
-        patient,
-        device,
-        study,
-        event.start,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        series_description=event.protocol or "",
-        quirks=quirks,
-    )
+    ds = _image_dataset(doc, MG_IMAGE_SOP_CLASS, "MG", event.start, event.protocol or "")
     ds.ImageType = ["ORIGINAL", "PRIMARY", ""]
     ds.PresentationIntentType = "FOR PRESENTATION"
     ds.ProtocolName = event.protocol or ""
@@ -277,21 +242,12 @@ def write_ct_image(
     (0018,9346), KVP (kV), X-Ray Tube Current (mA), Exposure Time (ms), Spiral Pitch Factor
     and collimation widths (mm)."""
     quirks = check_quirks(quirks)
-    acq = acquisition
-    ds = _image_dataset(
-        CT_IMAGE_SOP_CLASS,
-        "CT",
-        patient,
-        device,
-        study,
-        acq.start,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        series_description=acq.protocol,
-        quirks=quirks,
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
     )
+    acq = acquisition
+    ds = _image_dataset(doc, CT_IMAGE_SOP_CLASS, "CT", acq.start, acq.protocol)
     ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
     ds.PatientPosition = "HFS"
     ds.ProtocolName = acq.protocol
@@ -386,22 +342,13 @@ def write_nm_image(
     the route, the start date-time and the half-life in s. `acquired` defaults to the
     administration time plus 3 h (bone scan delay)."""
     quirks = check_quirks(quirks)
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
+    )
     adm = administration
     acquired = acquired or adm.start + timedelta(hours=3)
-    ds = _image_dataset(
-        NM_IMAGE_SOP_CLASS,
-        "NM",
-        patient,
-        device,
-        study,
-        acquired,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        series_description=study.description,
-        quirks=quirks,
-    )
+    ds = _image_dataset(doc, NM_IMAGE_SOP_CLASS, "NM", acquired, study.description)
     ds.ImageType = ["ORIGINAL", "PRIMARY", image_kind, "EMISSION"]
     ds.NumberOfFrames = 1
     ds.FrameIncrementPointer = Tag(0x00540010)
@@ -450,22 +397,13 @@ def write_pet_image(
     Becquerels, unlike the NM Isotope Module (MBq) — with the half-life in s and the
     positron fraction. `acquired` defaults to the administration time plus 1 h."""
     quirks = check_quirks(quirks)
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
+    )
     adm = administration
     acquired = acquired or adm.start + timedelta(hours=1)
-    ds = _image_dataset(
-        PET_IMAGE_SOP_CLASS,
-        "PT",
-        patient,
-        device,
-        study,
-        acquired,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        series_description=study.description,
-        quirks=quirks,
-    )
+    ds = _image_dataset(doc, PET_IMAGE_SOP_CLASS, "PT", acquired, study.description)
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
     ds.SeriesType = ["WHOLE BODY", "IMAGE"]
     ds.Units = "BQML"

@@ -17,21 +17,20 @@ from kerma.dicom import codes as c
 from kerma.dicom.codes import Code
 from kerma.dicom.write.encoder import (
     Device,
+    Document,
     Encoder,
     Patient,
     Study,
     anatomy,
     check_quirks,
-    empty_target,
     lookup,
     observer_context,
     patient_characteristics,
     procedure_reported,
     round_trip,
-    save,
+    save_xray_report,
     scope_of_accumulation,
-    sr_dataset,
-    xray_sop_class,
+    xray_encoder,
 )
 
 DAP_UNITS: dict[str, float] = {
@@ -152,6 +151,10 @@ def write_projection_rdsr(
     mammography.
     """
     quirks = check_quirks(quirks)
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
+    )
     if not events:
         raise ValueError("a projection dose report needs at least one irradiation event")
     if kind not in ("radiography", "fluoroscopy", "mammography"):
@@ -161,12 +164,7 @@ def write_projection_rdsr(
             dap_unit = quirk.split("=", 1)[1]
     if dap_unit not in DAP_UNITS:
         raise ValueError(f"unknown DAP unit {dap_unit!r}; known: {sorted(DAP_UNITS)}")
-    enc = Encoder(
-        implicit="implicit_vr" in quirks,
-        code_map=c.SRT_TO_SCT if "sct_codes" in quirks else None,
-        empty_concept=empty_target(quirks, c.KVP),
-        empty_mode="value" if "empty_numeric_value" in quirks else "sequence",
-    )
+    enc = xray_encoder(quirks, c.KVP)
     ctx = _ProjectionContext(
         enc=enc,
         kind=kind,
@@ -201,24 +199,9 @@ def write_projection_rdsr(
     for plane in planes:
         items.append(_accumulated(ctx, plane, [e for e in events if e.plane == plane]))
     items.extend(_projection_event(ctx, e) for e in events)
-    items.append(enc.code("CONTAINS", c.SOURCE_OF_DOSE_INFORMATION, c.AUTOMATED_DATA_COLLECTION))
     last = max(e.start + timedelta(seconds=_duration_s(e)) for e in events)
-    ds = sr_dataset(
-        sop_class_uid=xray_sop_class(quirks),
-        root_concept=c.XRAY_DOSE_REPORT,
-        template_id="10001",
-        content=b"".join(items),
-        patient=patient,
-        device=device,
-        study=study,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
-        report_datetime=report_datetime or last + timedelta(minutes=1),
-        quirks=quirks,
-    )
-    return save(ds, Path(path), quirks)
+    when = report_datetime or last + timedelta(minutes=1)
+    return save_xray_report(path, doc, enc, items, template_id="10001", report_datetime=when)
 
 
 _DEFAULT_REFERENCE_POINT = {

@@ -16,14 +16,14 @@ from kerma.dicom.codes import Code, sct, srt
 from kerma.dicom.write.encoder import (
     RADIOPHARMACEUTICAL_RDSR_SOP_CLASS,
     Device,
+    Document,
     Encoder,
     Patient,
     Study,
     check_quirks,
     empty_target,
     patient_characteristics,
-    save,
-    sr_dataset,
+    save_sr,
 )
 
 # Concepts of the radiopharmaceutical report: (SNOMED CT code of the current PS3.16, SNOMED-RT
@@ -271,6 +271,10 @@ def write_radiopharmaceutical_rdsr(
     1-day stress/rest protocol is two reports in the same study.
     """
     quirks = check_quirks(quirks)
+    doc = Document(
+        patient, device, study, sop_instance_uid, series_instance_uid, series_number,
+        instance_number, quirks,
+    )
     legacy = "srt_codes" in quirks
     pick = 1 if legacy else 0
     agent = find_agent(administration.radiopharmaceutical)
@@ -300,22 +304,15 @@ def write_radiopharmaceutical_rdsr(
         patient_characteristics(enc, patient, quirks),
     ]
     end = administration.stop or administration.start
-    ds = sr_dataset(
+    return save_sr(
+        path,
+        doc,
         sop_class_uid=RADIOPHARMACEUTICAL_RDSR_SOP_CLASS,
         root_concept=c.RADIOPHARMACEUTICAL_DOSE_REPORT,
         template_id="10021",
-        content=b"".join(items),
-        patient=patient,
-        device=device,
-        study=study,
-        sop_instance_uid=sop_instance_uid,
-        series_instance_uid=series_instance_uid,
-        series_number=series_number,
-        instance_number=instance_number,
+        items=items,
         report_datetime=report_datetime or end + timedelta(minutes=2),
-        quirks=quirks,
     )
-    return save(ds, Path(path), quirks)
 
 
 def _administration_items(
