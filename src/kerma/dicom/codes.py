@@ -16,29 +16,38 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
-class Code(NamedTuple):
-    """A coded concept: code value, coding scheme designator, code meaning.
+class Code(tuple):
+    """A coded concept: code value, coding scheme designator and code meaning.
 
-    Equal, and hashed, by (value, scheme) only: the meaning never takes part in a comparison or
-    a dictionary look-up (the way pydicom's ``sr.coding.Code`` compares).
+    A code *is* the pair (value, scheme): equality, hashing and ordering are the tuple's own (at
+    C speed: the reader compares concepts by the thousand), so the meaning never takes part in
+    a comparison or a dictionary look-up, and a code equals the plain pair
+    ``(value, scheme)``. The meaning (for display and for writing; vendors misspell it) rides
+    along as an attribute.
     """
 
-    value: str
-    scheme: str
-    meaning: str = ""
+    meaning: str
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Code):
-            return self[0] == other[0] and self[1] == other[1]
-        return NotImplemented
+    def __new__(cls, value: str, scheme: str, meaning: str = "") -> Code:
+        self = tuple.__new__(cls, (value, scheme))
+        self.meaning = meaning
+        return self
 
-    def __ne__(self, other: object) -> bool:
-        if isinstance(other, Code):
-            return self[0] != other[0] or self[1] != other[1]
-        return NotImplemented
+    @property
+    def value(self) -> str:
+        """The Code Value (0008,0100) (or its long or URN form)."""
+        return self[0]
 
-    def __hash__(self) -> int:
-        return hash((self[0], self[1]))
+    @property
+    def scheme(self) -> str:
+        """The Coding Scheme Designator (0008,0102)."""
+        return self[1]
+
+    def __getnewargs__(self) -> tuple[str, str, str]:  # type: ignore[override]
+        return (self[0], self[1], self.meaning)
+
+    def __repr__(self) -> str:
+        return f"Code({self[0]!r}, {self[1]!r}, {self.meaning!r})"
 
 
 def dcm(value: str, meaning: str) -> Code:

@@ -278,7 +278,7 @@ class Encoder:
         return self.code_map.get(code.value, code) if code.scheme == "SRT" else code
 
     def code_sequence(self, tag: int, code: Code) -> bytes:
-        key = ("codeseq", tag, *code)  # the meaning too: it is written
+        key = ("codeseq", tag, code, code.meaning)  # the meaning too: it is written
         cached = self._cache.get(key)
         if cached is None:
             code = self.code_value(code)
@@ -292,7 +292,7 @@ class Encoder:
         return cached
 
     def _head(self, relationship: str, value_type: str, concept: Code) -> bytes:
-        key = ("head", relationship, value_type, *concept)
+        key = ("head", relationship, value_type, concept, concept.meaning)
         cached = self._cache.get(key)
         if cached is None:
             cached = (
@@ -364,7 +364,7 @@ class Encoder:
 
     def _plain_num(self, rel: str, concept: Code, text: str, unit: Code) -> bytes:
         """Fast path of :meth:`num` for the common case: a value and no children."""
-        key = ("num", rel, *concept, *unit)
+        key = ("num", rel, concept, concept.meaning, unit, unit.meaning)
         parts = self._cache.get(key)
         if parts is None:
             # (item-body prefix up to the Measured Value Sequence tag, units sequence)
