@@ -15,16 +15,9 @@ import pydicom
 
 from kerma import config
 from kerma.dicom.write import skin_dose_sr
-from kerma.dicom.write.skin_dose_sr import (
-    PATIENT_RADIATION_DOSE_SR,
-    SkinDoseEstimate,
-    SourceReport,
-    describe,
-)
+from kerma.dicom.write.skin_dose_sr import SkinDoseEstimate, SourceReport
 from kerma.web.dose.models import Exam, Report
 from kerma.web.followup.models import SkinDoseMap
-
-__all__ = ["PATIENT_RADIATION_DOSE_SR", "describe", "estimate_of", "sr_bytes"]
 
 
 def _source_reports(exam: Exam) -> list[tuple[Report, str]]:
