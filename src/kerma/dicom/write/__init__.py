@@ -107,7 +107,6 @@ Radionuclide Total Dose (0018,1074) in MBq for NM (PS3.3 C.8.4.10.1.7) but in Bq
 (PS3.3 C.8.9.2, PET Isotope Module: "measured in Becquerels (Bq)").
 """
 
-
 from kerma.dicom.codes import ANATOMY, Code
 from kerma.dicom.write.ct import CtAcquisition, write_ct_rdsr
 from kerma.dicom.write.encoder import (

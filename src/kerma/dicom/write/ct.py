@@ -212,4 +212,3 @@ def _ct_dose(enc: Encoder, acq: CtAcquisition, dlp_unit: Code) -> list[bytes]:
     elif wed is not None:
         items.append(wed)
     return items
-

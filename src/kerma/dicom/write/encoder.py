@@ -65,6 +65,7 @@ KNOWN_QUIRKS = frozenset(
     }
 )
 
+
 def check_quirks(quirks: Iterable[str]) -> frozenset[str]:
     """Return `quirks` as a frozenset, refusing names this module does not know."""
     quirks = frozenset(quirks)
@@ -125,7 +126,6 @@ class Study:
     start: datetime
     study_id: str = "1"
     referring_physician: str = ""
-
 
 
 @dataclass(frozen=True)
@@ -659,4 +659,3 @@ def save_xray_report(
         items=items,
         report_datetime=report_datetime,
     )
-

@@ -113,7 +113,6 @@ class ProjectionEvent:
     event_uid: str | None = None
 
 
-
 # --------------------------------------------------------------------------------------------
 # Projection: TID 10001
 # --------------------------------------------------------------------------------------------
@@ -456,4 +455,3 @@ def _event_positions(enc: Encoder, ev: ProjectionEvent, kind: str) -> list[bytes
             )
         )
     return items
-

@@ -64,7 +64,6 @@ ROUTES: dict[str, tuple[Code, Code, str]] = {
 }
 
 
-
 class Radiopharmaceutical(NamedTuple):
     """A radiopharmaceutical agent (CID 25 / CID 4021): its codes in both spellings, its
     radionuclide (a key of :data:`~kerma.dicom.codes.RADIONUCLIDES`), its usual procedure (a
@@ -201,7 +200,7 @@ NM_PROCEDURES: dict[str, tuple[Code, Code]] = {
 class Administration:
     """One radiopharmaceutical administration (TID 10022).
 
-    ``radionuclide`` a key of :data:`c.RADIONUCLIDES` (``Tc-99m``, ``F-18``...);
+    ``radionuclide`` a key of :data:`~kerma.dicom.codes.RADIONUCLIDES` (``Tc-99m``, ``F-18``...);
     ``radiopharmaceutical`` a key of :data:`RADIOPHARMACEUTICALS` or a code meaning
     (``Technetium Tc99m medronate``, ``Fluorodeoxyglucose F^18^``...); ``activity_mbq``,
     ``pre_activity_mbq`` and ``post_activity_mbq`` in MBq; ``volume_ml`` in mL (cm3).
@@ -361,4 +360,3 @@ def _administration_items(
         site.append(enc.code("HAS PROPERTIES", nm["site_of"], nm["arm_vein"], side))
     items.append(enc.code(rel, nm["route"], route[pick], site))
     return items
-

@@ -298,9 +298,7 @@ def build_sr(estimate: SkinDoseEstimate) -> Dataset:
     methodology = _container(
         "CONTAINS", c.RADIATION_DOSE_ESTIMATE_METHODOLOGY, [*instances_used, dose_model]
     )
-    representation_items = [
-        _code_item("CONTAINS", c.DISTRIBUTION_REPRESENTATION, c.SKIN_DOSE_MAP)
-    ]
+    representation_items = [_code_item("CONTAINS", c.DISTRIBUTION_REPRESENTATION, c.SKIN_DOSE_MAP)]
     if estimate.psd_mgy is not None:
         representation_items.append(
             _num("CONTAINS", c.MAXIMUM_ABSORBED_DOSE, estimate.psd_mgy, c.U_MGY)
@@ -311,9 +309,7 @@ def build_sr(estimate: SkinDoseEstimate) -> Dataset:
         c.RADIATION_DOSE_ESTIMATE,
         [
             _text("CONTAINS", c.RADIATION_DOSE_ESTIMATE_NAME, name),
-            _container(
-                "CONTAINS", c.RADIATION_DOSE_ESTIMATE_REPRESENTATION, representation_items
-            ),
+            _container("CONTAINS", c.RADIATION_DOSE_ESTIMATE_REPRESENTATION, representation_items),
             methodology,
         ],
     )
