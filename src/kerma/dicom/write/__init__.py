@@ -12,6 +12,9 @@ and any other conformant reader can open:
   :func:`write_nm_image`, :func:`write_pet_image` — small images (8 x 8 pixels) whose headers
   carry the dose attributes of units that send no dose report.
 
+:func:`~kerma.dicom.write.skin_dose_sr.sr_bytes` returns, rather than writes, the Patient
+Radiation Dose SR (TID 10030) of a :class:`SkinDoseEstimate` (the skin-dose map of an exam).
+
 One module per template: :mod:`.ct`, :mod:`.projection`, :mod:`.radiopharmaceutical`,
 :mod:`.images` and :mod:`.skin_dose_sr` (the Patient Radiation Dose SR of a skin-dose map), on
 the shared :mod:`.encoder`; the coded concepts come from :mod:`kerma.dicom.codes`.
@@ -137,6 +140,11 @@ from kerma.dicom.write.radiopharmaceutical import (
     Administration,
     write_radiopharmaceutical_rdsr,
 )
+from kerma.dicom.write.skin_dose_sr import (
+    PATIENT_RADIATION_DOSE_SR,
+    SkinDoseEstimate,
+    SourceReport,
+)
 
 __all__ = [
     "ANATOMY",
@@ -148,6 +156,7 @@ __all__ = [
     "MG_IMAGE_SOP_CLASS",
     "NM_IMAGE_SOP_CLASS",
     "NM_PROCEDURES",
+    "PATIENT_RADIATION_DOSE_SR",
     "PET_IMAGE_SOP_CLASS",
     "RADIOPHARMACEUTICALS",
     "RADIOPHARMACEUTICAL_RDSR_SOP_CLASS",
@@ -158,6 +167,8 @@ __all__ = [
     "Device",
     "Patient",
     "ProjectionEvent",
+    "SkinDoseEstimate",
+    "SourceReport",
     "Study",
     "write_ct_image",
     "write_ct_rdsr",

@@ -178,10 +178,12 @@ def dicom_datetime(moment: datetime) -> str:
 
 
 def dicom_date(day: date) -> str:
+    """Format a DICOM DA value (YYYYMMDD)."""
     return day.strftime("%Y%m%d")
 
 
 def dicom_time(moment: datetime) -> str:
+    """Format a DICOM TM value (HHMMSS, local time)."""
     return moment.strftime("%H%M%S")
 
 
@@ -414,6 +416,7 @@ def observer_context(enc: Encoder, device: Device) -> list[bytes]:
 
 
 def scope_of_accumulation(enc: Encoder, study: Study) -> bytes:
+    """TID 10001 / 10011 Scope of Accumulation: the study, by its Study Instance UID."""
     return enc.code(
         "HAS OBS CONTEXT",
         c.SCOPE_OF_ACCUMULATION,
@@ -452,6 +455,7 @@ def patient_size(patient: Patient, quirks: frozenset[str]) -> tuple[float | None
 
 
 def procedure_reported(enc: Encoder, procedure: Code, intent: Code) -> bytes:
+    """Procedure reported, modified by its intent."""
     return enc.code(
         "HAS CONCEPT MOD",
         c.PROCEDURE_REPORTED,
@@ -469,6 +473,8 @@ def lookup(table: dict[str, _V], key: str, what: str) -> _V:
 
 
 def anatomy(key: str) -> tuple[Code, str]:
+    """Return the Target Region code and Body Part Examined of an anatomy key of
+    :data:`~kerma.dicom.codes.ANATOMY`, or a ValueError naming the known keys."""
     try:
         return c.ANATOMY[key]
     except KeyError:
@@ -479,6 +485,7 @@ def anatomy(key: str) -> tuple[Code, str]:
 # Dataset construction and saving
 # --------------------------------------------------------------------------------------------
 def code_dataset(code: Code) -> Dataset:
+    """Return ``code`` as a Code Sequence item (value, scheme, meaning)."""
     item = Dataset()
     item.CodeValue = code.value
     item.CodingSchemeDesignator = code.scheme

@@ -238,6 +238,7 @@ def find_agent(name: str) -> Radiopharmaceutical:
 
 
 def find_nuclide(name: str) -> c.Radionuclide:
+    """Return the radionuclide of that short name (``Tc-99m``, ``F-18``...), or a ValueError."""
     try:
         return c.RADIONUCLIDES[name]
     except KeyError:
