@@ -12,7 +12,7 @@ Four measures, each over every file of a set:
       a fresh SQLite database and archive the source), as ``kerma import`` does.
 
 Two sets of files, reported separately: the shared vendor files (``--shared``, skipped when the
-folder is absent) and ``--generated N`` reports made with ``kerma.dicom.writer`` (or, while that
+folder is absent) and ``--generated N`` reports made with ``kerma.dicom.write`` (or, while that
 module is not available, copies of the shared CT dose reports with new UIDs).
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--generated N] [--repeat R] [--json [PATH]]``.
@@ -110,14 +110,14 @@ def _kind_from_header(path: Path) -> str:
 
 
 def generate_set(n: int, folder: Path, shared: Path, seed: int) -> FileSet:
-    """Write ``n`` reports into ``folder``: a realistic mix made with kerma.dicom.writer, or,
+    """Write ``n`` reports into ``folder``: a realistic mix made with kerma.dicom.write, or,
     while that module is not available, copies of the shared CT dose reports with new UIDs."""
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        from kerma.dicom import writer
+        from kerma.dicom import write as writer
     except ImportError as exc:
         samples = _clone_ct_reports(n, folder, shared, seed)
-        note = f"kerma.dicom.writer not importable ({exc}): CT-only copies of the shared CT"
+        note = f"kerma.dicom.write not importable ({exc}): CT-only copies of the shared CT"
         return FileSet("generated", samples, note=note + " dose reports with new UIDs")
     try:
         return _generate_with_writer(writer, n, folder, random.Random(seed))
@@ -125,7 +125,7 @@ def generate_set(n: int, folder: Path, shared: Path, seed: int) -> FileSet:
         for path in folder.glob("*.dcm"):
             path.unlink()
         samples = _clone_ct_reports(n, folder, shared, seed)
-        note = f"kerma.dicom.writer failed ({type(exc).__name__}: {exc}): CT-only copies"
+        note = f"kerma.dicom.write failed ({type(exc).__name__}: {exc}): CT-only copies"
         return FileSet("generated", samples, note=note + " of the shared CT dose reports")
 
 
@@ -163,7 +163,7 @@ def _uid(rng: random.Random) -> str:
 
 
 def _generate_with_writer(w: object, n: int, folder: Path, rng: random.Random) -> FileSet:
-    """Write ``n`` dose objects with kerma.dicom.writer (see ``_MIX``)."""
+    """Write ``n`` dose objects with kerma.dicom.write (see ``_MIX``)."""
 
     def device(kind: str, number: int, manufacturer: str, model: str) -> object:
         return w.Device(
@@ -239,7 +239,7 @@ def _generate_with_writer(w: object, n: int, folder: Path, rng: random.Random) -
                 quirks=quirks,
             )
         samples.append(Sample(path, kind))
-    return FileSet("generated", samples, note="kerma.dicom.writer")
+    return FileSet("generated", samples, note="kerma.dicom.write")
 
 
 def _ct_acquisitions(w: object, rng: random.Random, start: object) -> list:
@@ -440,7 +440,7 @@ def _clone_ct_reports(n: int, folder: Path, shared: Path, seed: int) -> list[Sam
         pattern = re.compile(b"|".join(re.escape(u.encode()) for u in uids))
         templates.append((path.name, path.read_bytes(), uids, pattern))
     if not templates:
-        raise SystemExit(f"no CT dose report in {shared} to copy, and no kerma.dicom.writer")
+        raise SystemExit(f"no CT dose report in {shared} to copy, and no kerma.dicom.write")
     samples = []
     for index in range(n):
         name, data, uids, pattern = templates[index % len(templates)]

@@ -2,7 +2,7 @@
 """Throughput of Kerma's DICOM node over loopback, next to ``kerma import``, in one run on the
 same reports.
 
-Three measures on one set of ``--reports N`` dose reports written with ``kerma.dicom.writer``:
+Three measures on one set of ``--reports N`` dose reports written with ``kerma.dicom.write``:
 
   (1) one association: one pynetdicom SCU sends the N reports to a real ``kerma dicom listen``
       process (its own temporary KERMA_HOME, SQLite) over 127.0.0.1;
@@ -175,7 +175,7 @@ def _fluoro_events(w: object, rng: random.Random, start: dt.datetime, kind: str)
 
 def generate(n: int, folder: Path, seed: int) -> list[Sample]:
     """Write ``n`` dose reports into ``folder`` (see ``_MIX``) and return them in order."""
-    from kerma.dicom import writer as w
+    from kerma.dicom import write as w
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -855,7 +855,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         samples = generate(args.reports, root / "reports", args.seed)
         contexts = contexts_of(samples)
-        note = f"kerma.dicom.writer, written in {time.perf_counter() - start:.1f} s"
+        note = f"kerma.dicom.write, written in {time.perf_counter() - start:.1f} s"
         empty = root / "empty"
         empty.mkdir()
 

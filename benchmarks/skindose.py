@@ -7,7 +7,7 @@
    water/air mu_en ratio): both peak skin doses and their difference; the in-process time of the
    calculation alone and from the file; the wall-clock time of the whole command, each as the
    median of several runs and as a ratio PySkinDose / Kerma.
-2. A synthetic 500-event procedure (written with ``kerma.dicom.writer`` from perturbed events
+2. A synthetic 500-event procedure (written with ``kerma.dicom.write`` from perturbed events
    of ``siemens_axiom_example_procedure.dcm``), mapped on the human phantom at 1 cm.
 3. Every fluoroscopy/interventional report of the shared folder: Kerma's method, peak skin
    dose, events used and skipped (with their reasons), next to what PySkinDose does with it.
@@ -356,7 +356,7 @@ def write_500(shared: Path, folder: Path, n: int, seed: int) -> Path:
     """Write an interventional RDSR of ``n`` events: the events of the Siemens example
     procedure, cycled, each with its angles, table position, field, kVp and copper perturbed
     as a long procedure moves around one region. Returns its path."""
-    from kerma.dicom import writer as w
+    from kerma.dicom import write as w
     from kerma.dicom.reader import read_dose_object
 
     source = read_dose_object(shared / "siemens_axiom_example_procedure.dcm").events

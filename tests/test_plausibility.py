@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pydicom
 import pytest
 
-from kerma.dicom import writer
+from kerma.dicom import write as writer
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError, DoseReport, Event, PatientInfo
 from kerma.plausibility import EVENT_LIMITS, TOTAL_LIMITS, check_report

@@ -1,6 +1,6 @@
 """Dose objects written here in each vendor's layout, for tests (never copies of real files).
 
-Built with kerma.dicom.writer's public functions, then edited with pydicom where a vendor's
+Built with kerma.dicom.write's public functions, then edited with pydicom where a vendor's
 layout differs from what the writer produces (dental modalities, filter text, private codes).
 """
 
@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 
 PATIENT = w.Patient("P1", "DOE^Jane", date(1960, 1, 1), "F", 65.0, 70.0, 1.65)
 STUDY_START = datetime(2025, 3, 4, 9, 0)

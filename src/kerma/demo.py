@@ -1,6 +1,6 @@
 """A year of a (fictional) French imaging unit's exams, written as real DICOM dose objects.
 
-:func:`generate_demo` writes, through :mod:`kerma.dicom.writer`, the files that the unit's
+:func:`generate_demo` writes, through :mod:`kerma.dicom.write`, the files that the unit's
 modalities would have sent over `days` days: CT dose reports from two scanners (the Siemens
 SOMATOM go.Top runs unoptimised thorax and abdomen-pelvis protocols whose median CTDIvol and DLP
 sit well above the French reference levels; the GE Revolution CT sits below them and reports
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydicom.uid import generate_uid
 
-from kerma.dicom.writer import (
+from kerma.dicom.write import (
     Administration,
     CtAcquisition,
     Device,
@@ -76,7 +76,7 @@ class DemoDevice:
     quirks: frozenset[str] = frozenset()
 
     def device(self) -> Device:
-        """The writer's :class:`~kerma.dicom.writer.Device` (stable UID, any seed)."""
+        """The writer's :class:`~kerma.dicom.write.Device` (stable UID, any seed)."""
         return Device(
             manufacturer=self.manufacturer,
             model=self.model,

@@ -13,7 +13,7 @@ import pytest
 from pydicom.uid import generate_uid
 from tests.orthanc import NOT_INSTALLED, orthanc_binary, start_orthanc
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 
 KERMA = [sys.executable, "-m", "kerma.cli"]
 DEVICE = w.Device("SIEMENS", "SOMATOM go.Top", "SN-9", "CT9", "1.2.826.0.1.3680043.10.6.1",

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom.uid import generate_uid
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError
 

@@ -24,7 +24,7 @@ from pydicom.uid import generate_uid
 from pynetdicom import AE
 from tests.conftest import SHARED_RDSR, free_port, shared_files
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 
 KERMA = [sys.executable, "-m", "kerma.cli"]
 needs_dcmtk = pytest.mark.skipif(

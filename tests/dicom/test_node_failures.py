@@ -17,7 +17,7 @@ from pydicom.uid import generate_uid
 from pynetdicom import AE
 from tests.conftest import free_port
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 from kerma.dicom.node import OUT_OF_RESOURCES, NodeState, StorageNode
 from kerma.ingest.inbox import Inbox
 

@@ -32,7 +32,7 @@ from pynetdicom.sop_class import (
 from tests.conftest import SHARED_RDSR
 from tests.orthanc import NOT_INSTALLED, Orthanc, free_port, orthanc_binary, start_orthanc
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 from kerma.dicom.reader import read_dose_object
 from kerma.dicom.retrieve import (
     DOSE_REPORT_SOP_CLASSES,

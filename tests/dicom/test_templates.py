@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from pydicom.uid import generate_uid
 
-from kerma.dicom import writer as w
+from kerma.dicom import write as w
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError
 

@@ -201,7 +201,7 @@ def _nm_image(ds: RawDataset, report: DoseReport, modality: str) -> None:
         event.activity_mbq = to_canonical(activity, unit, Dimension.ACTIVITY) if activity else None
         nuclide = item.get("RadionuclideCodeSequence")
         if nuclide:
-            code = (
+            code = codes.Code(
                 str(nuclide[0].get("CodeValue", "")),
                 str(nuclide[0].get("CodingSchemeDesignator", "")),
             )

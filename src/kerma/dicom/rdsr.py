@@ -100,7 +100,7 @@ def document_title(ds: RawDataset) -> Code | None:
     if not seq:
         return None
     first = seq[0]
-    return (str(first.get("CodeValue", "")), str(first.get("CodingSchemeDesignator", "")))
+    return c.Code(str(first.get("CodeValue", "")), str(first.get("CodingSchemeDesignator", "")))
 
 
 def read_dose_sr(ds: RawDataset) -> DoseReport:

@@ -14,13 +14,11 @@ import struct
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from kerma.dicom.codes import Code
 from kerma.dicom.rawfile import STRIP, RawDataset, RawItem, RawParseError, Text
 
 if TYPE_CHECKING:  # pydicom is imported only by the reference walker (about 0.1 s)
     from pydicom.dataset import Dataset
-
-Code = tuple[str, str]
-"""A coded concept as (code value, coding scheme designator)."""
 
 _RELATIONSHIP = 0x0040A010
 _VALUE_TYPE = 0x0040A040
@@ -54,9 +52,9 @@ class SRParseError(ValueError):
 class ContentItem:
     """One SR content item.
 
-    ``concept`` is the concept name as (code value, scheme); ``meaning`` its code meaning, for
-    display only. ``value`` depends on ``value_type``: NUM → float or None (empty value, see
-    ``qualifier``) with ``unit`` its UCUM code as written; CODE → (code value, scheme) with
+    ``concept`` is the concept name as a :class:`~kerma.dicom.codes.Code`; ``meaning`` its code
+    meaning, for display only. ``value`` depends on ``value_type``: NUM → float or None (empty
+    value, see ``qualifier``) with ``unit`` its UCUM code as written; CODE → a Code with
     ``value_meaning``; TEXT, UIDREF, DATETIME, DATE, TIME, PNAME → str; others → None.
     ``invalid`` holds the text of a numeric value that is not a number: the item is kept, with
     no value, so that whoever needs that concept can say what was wrong with it.
@@ -117,7 +115,8 @@ def _code(raw: Any, text: Text) -> tuple[Code, str] | None:
     value = first.get(_CODE_VALUE) or first.get(_LONG_CODE_VALUE) or first.get(_URN_CODE_VALUE)
     if value is None:
         return None
-    return (text(value), text(first.get(_SCHEME, b""))), text(first.get(_MEANING, b""))
+    meaning = text(first.get(_MEANING, b""))
+    return Code(text(value), text(first.get(_SCHEME, b"")), meaning), meaning
 
 
 def _number(raw: bytes) -> float | None:
@@ -198,9 +197,8 @@ def _ds_code(seq: Any) -> tuple[Code, str] | None:
     value = first.get("CodeValue") or first.get("LongCodeValue") or first.get("URNCodeValue")
     if value is None:
         return None
-    return (str(value), str(first.get("CodingSchemeDesignator", ""))), str(
-        first.get("CodeMeaning", "")
-    )
+    meaning = str(first.get("CodeMeaning", ""))
+    return Code(str(value), str(first.get("CodingSchemeDesignator", "")), meaning), meaning
 
 
 def _from_dataset(ds: Dataset) -> ContentItem:

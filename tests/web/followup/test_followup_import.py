@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
-import pydicom
 import pytest
 from tests.conftest import SHARED_RDSR, needs_shared
+from tests.dicom.write.test_skin_dose_sr import check_dsrdump_reads, check_sr_file
 
 from kerma.ingest.pipeline import import_paths
 from kerma.web.dose.models import Exam
-from kerma.web.followup.dicom_sr import PATIENT_RADIATION_DOSE_SR, describe, sr_bytes
+from kerma.web.followup.dicom_sr import sr_bytes
 from kerma.web.followup.exports import exam_document
 from kerma.web.followup.models import RoomGeometry, SkinDoseMap
 from kerma.web.followup.skin import ensure_png
@@ -91,23 +90,9 @@ def test_json_document_and_dicom_sr(kerma_home, tmp_path):
 
     path = tmp_path / "prdsr.dcm"
     path.write_bytes(sr_bytes(exam, row))
-    ds = pydicom.dcmread(path)
-    assert ds.file_meta.MediaStorageSOPClassUID == PATIENT_RADIATION_DOSE_SR
-    assert ds.SOPClassUID == PATIENT_RADIATION_DOSE_SR
-    assert ds.ConceptNameCodeSequence[0].CodeValue == "128401"
-    assert ds.ContentTemplateSequence[0].TemplateIdentifier == "10030"
-    assert ds.StudyInstanceUID == exam.study_uid
-    assert ds.PatientID == exam.patient_key  # the pseudonym, not the identifier
-    found = describe(ds)
-    assert found["representation"] == "Skin Dose Map"
-    assert found["psd_mgy"] == pytest.approx(row.psd_mgy, rel=1e-5)
-    dsrdump = shutil.which("dsrdump")
-    if dsrdump is None:
-        pytest.skip("dcmtk's dsrdump is not installed")
-    result = subprocess.run([dsrdump, str(path)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "Patient Radiation Dose" in result.stdout
-    assert "Skin Dose Map" in result.stdout
+    # The pseudonym, not the identifier, as patient ID.
+    check_sr_file(path, study_uid=exam.study_uid, patient_id=exam.patient_key, psd_mgy=row.psd_mgy)
+    check_dsrdump_reads(path)
 
 
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
