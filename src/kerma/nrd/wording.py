@@ -236,6 +236,8 @@ declare(
     "correctives avec un responsable et une échéance",
 )
 
+declare("nrd.problem.both", en="{first}; {second}", fr="{first} ; {second}")
+
 # ---- an evaluation -------------------------------------------------------------------------------
 
 declare(

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kerma.notices import notice
 from kerma.nrd.manual import (
     FAMILY_COLUMNS,
     ManualEntryError,
@@ -103,7 +104,7 @@ def run_manual_evaluation(
         category=category,
         period=(period_from, period_to),
     )
-    notes = [f"Source: {SOURCE} ({len(parsed.records)} rows typed or imported)"]
+    notes = [notice("nrd.evaluation.manual_source", n=len(parsed.records))]
     notes.extend(device_notes(device, act))
     by_uid = {r.study_uid: r for r in parsed.records}
     rows_by_uid = {r["study_uid"]: r for r in parsed.raw}

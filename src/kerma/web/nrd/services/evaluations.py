@@ -10,8 +10,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from kerma.notices import Notice, notice
 from kerma.nrd import Evaluation as CoreEvaluation
 from kerma.nrd import ExamRecord, MappingRule, ProtocolMapper, evaluate
+from kerma.nrd.wording import family_word
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import Population
 from kerma.units import bmi
@@ -64,12 +66,17 @@ class EvaluationRun:
     overrides: dict[str, str]
     excluded_by_user: list[str]
     stats: StreamStats
-    notes: list[str] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)
+
+    @property
+    def notices(self) -> list[Notice]:
+        """The core's notices, then the shell's (device and act of different families)."""
+        return [*self.evaluation.notices, *self.notes]
 
     @property
     def messages(self) -> list[str]:
-        """The core's messages, then the shell's (device and act of different families)."""
-        return [*self.evaluation.messages, *self.notes]
+        """:attr:`notices` in English (the JSON's ``messages``)."""
+        return [n.text("en") for n in self.notices]
 
     @property
     def exceeds_nrd(self) -> bool:
@@ -87,6 +94,7 @@ class EvaluationRun:
         data["overrides"] = dict(self.overrides)
         data["excluded_by_user"] = list(self.excluded_by_user)
         data["messages"] = self.messages
+        data["notices"] = [n.to_dict() for n in self.notices]
         return jsonable(data)
 
 
@@ -110,13 +118,18 @@ def resolve_act(
     return reference, act
 
 
-def device_notes(device: Device, act: Act) -> list[str]:
+def device_notes(device: Device, act: Act) -> list[Notice]:
     """Return the shell's notes on an evaluation of ``act`` on ``device`` (families that differ)."""
     family = device_family(device)
     if family is not None and family != act.family:
         return [
-            f"device {device} performs {family.value} acts; {act.code} is a {act.family.value} "
-            "act: check the device and the act"
+            notice(
+                "nrd.evaluation.family_mismatch",
+                device=str(device),
+                family=family_word(family),
+                act=act.code,
+                act_family=family_word(act.family),
+            )
         ]
     return []
 
@@ -270,6 +283,7 @@ def evaluation_content(run: EvaluationRun) -> dict[str, Any]:
         "unmapped": data["unmapped"],
         "results": data["results"],
         "messages": run.messages,
+        "notices": [n.to_dict() for n in run.notices],
         "overrides": dict(run.overrides),
         "excluded_by_user": list(run.excluded_by_user),
         "mapping_rules": jsonable(
@@ -379,6 +393,7 @@ def evaluation_to_dict(evaluation: Evaluation) -> dict[str, Any]:
             "unmapped": evaluation.unmapped,
             "results": evaluation.results,
             "messages": evaluation.messages,
+            "notices": evaluation.notices,
             "overrides": evaluation.overrides,
             "excluded_by_user": evaluation.excluded_by_user,
             "exceeds_nrd": evaluation.exceeds_nrd,

@@ -10,10 +10,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from kerma.notices import Notice, notice
 from kerma.nrd import Device as PlanDevice
 from kerma.nrd import DeviceActivity, EvaluationRecord, InspectorFlag, ProtocolMapper, plan_year
 from kerma.nrd.plan import group_of
 from kerma.nrd.rules import DECISION_2019
+from kerma.nrd.wording import family_word, group_word
 from kerma.reference.vocabulary import Population
 from kerma.web.dose.models import Device, Exam
 from kerma.web.nrd.audit import jsonable
@@ -105,7 +107,7 @@ def current_evaluations() -> list[Evaluation]:
     )
 
 
-def _flag(code: str, severity: str, message: str, device: Any = None, act: Any = None) -> dict:
+def _flag(code: str, severity: str, message: Notice, device: Any = None, act: Any = None) -> dict:
     return InspectorFlag(code, severity, message, device, act).to_dict()
 
 
@@ -145,8 +147,12 @@ def year_plan(
                     _flag(
                         "unknown_family",
                         "warning",
-                        f"device {device} ({device.category}) has exams in {year} but no family "
-                        "of acts: set its category or its NRD settings",
+                        notice(
+                            "nrd.flag.unknown_family",
+                            device=str(device),
+                            category=device.category,
+                            year=year,
+                        ),
                         device.pk,
                     )
                 )
@@ -225,11 +231,16 @@ def _shell_flags(
         if e.period_from.year != year:
             continue
         if not e.is_signed:
-            problems = e.sign_off_problems()
+            problems = e.sign_off_notices()
             severity = "nonconformity" if e.exceeds_nrd and problems else "warning"
-            text = f"evaluation #{e.pk} of {e.act_code} on {e.device_label} is not signed off"
-            if problems:
-                text += ": " + "; ".join(problems)
+            about = {"evaluation": e.pk, "act": e.act_code, "device": e.device_label}
+            if not problems:
+                text = notice("nrd.flag.not_signed", **about)
+            else:
+                first, *more = [p.to_dict() for p in problems]
+                both = notice("nrd.problem.both", first=first, second=more[0]) if more else None
+                why = both.to_dict() if both else first
+                text = notice("nrd.flag.not_signed_because", **about, problems=why)
             flags.append(_flag("not_signed", severity, text, e.device_id, e.act_code))
         for action in e.actions.all():
             if not action.done and action.due_date < as_of:
@@ -237,9 +248,14 @@ def _shell_flags(
                     _flag(
                         "action_overdue",
                         "warning",
-                        f"evaluation #{e.pk} ({e.act_code}): corrective action "
-                        f"{action.description[:60]!r} owned by {action.owner} was due on "
-                        f"{action.due_date.isoformat()}",
+                        notice(
+                            "nrd.flag.action_overdue",
+                            evaluation=e.pk,
+                            act=e.act_code,
+                            description=action.description[:60],
+                            owner=action.owner,
+                            due=action.due_date.isoformat(),
+                        ),
                         e.device_id,
                         e.act_code,
                     )
@@ -255,10 +271,13 @@ def _shell_flags(
                 _flag(
                     "reference_gap",
                     "warning",
-                    f"device {d.name}: the reference set {active.reference_set.label} lists no "
-                    f"{d.family.value} act"
-                    + (f" (missing: {'; '.join(gaps)})" if gaps else "")
-                    + ": load the values from the official text or choose another set",
+                    notice(
+                        "nrd.flag.reference_gap_missing" if gaps else "nrd.flag.reference_gap",
+                        device=d.name,
+                        set=active.reference_set.label,
+                        family=family_word(d.family),
+                        **({"missing": "; ".join(gaps)} if gaps else {}),
+                    ),
                     int(d.id),
                 )
             )
@@ -267,8 +286,12 @@ def _shell_flags(
                 _flag(
                     "reference_not_in_force",
                     "warning",
-                    f"device {d.name}: {group_of(d.family)} acts are compared with "
-                    f"{active.reference_set.label}, not the regulation in force",
+                    notice(
+                        "nrd.flag.reference_not_in_force",
+                        device=d.name,
+                        group=group_word(group_of(d.family)),
+                        set=active.reference_set.label,
+                    ),
                     int(d.id),
                 )
             )
