@@ -32,7 +32,7 @@ from kerma.nrd.records import ExamRecord
 from kerma.nrd.rules import DECISION_2019, EVALUATED_QUANTITIES, EvaluatedQuantity, SamplingRules
 from kerma.nrd.sampling import Sample, select_consecutive
 from kerma.nrd.statistics import Status, compare, median
-from kerma.nrd.wording import who_word
+from kerma.nrd.wording import set_word, who_word
 from kerma.reference.loader import find_act
 from kerma.reference.tables import Act, Reference, ReferenceSet, WeightCategory
 from kerma.reference.vocabulary import Family, Population, Quantity, display_unit
@@ -237,7 +237,7 @@ def evaluate(
         patterns=patterns,
         presorted=presorted,
     )
-    about = {"set": reference_set.label, "act": the_act.code, "who": who_word(pop, cat_code)}
+    about = {"set": set_word(reference_set), "act": the_act.code, "who": who_word(pop, cat_code)}
     results = [_quantity_result(sample, w, refs[w.quantity], about) for w in wanted]
 
     notices = _notices(sample, reference_set, the_act, results, period_from, period_to)
@@ -325,18 +325,20 @@ def _quantity_result(
             note=ref.note or "no value",
             origin=ref.origin,
         )
-    if why is not None:
-        text = why.text("en")
-    else:
+    if why is None:
         assert ref is not None and ref.nrd is not None
         nrd, vgd = ref.nrd_in(w.unit), ref.vgd_in(w.unit)
         status, source = compare(med, vgd, nrd), ref.source
-        text = f"{about['set']}, {ref.origin}: NRD {ref.nrd:g} {display_unit(ref.unit)}"
+        text = f"NRD {ref.nrd:g} {display_unit(ref.unit)}"
         if ref.vgd is not None:
             text += f", VGD {ref.vgd:g} {display_unit(ref.unit)}"
         if ref.unit != w.unit:
             text += f" (= NRD {nrd:g}" + (f", VGD {vgd:g}" if vgd is not None else "")
             text += f" {display_unit(w.unit)})"
+        why = notice(
+            "nrd.evaluation.reference_values", set=about["set"], origin=ref.origin, values=text
+        )
+    text = why.text("en")
     return QuantityResult(
         w.quantity, w.unit, len(values), med, vgd, nrd, status, w.indicative, text, source, why
     )
@@ -363,9 +365,11 @@ def _notices(
             )
         )
     if reference_set.status and reference_set.status != "in_force":
-        notices.append(notice("nrd.evaluation.reference_not_in_force", set=reference_set.label))
+        notices.append(
+            notice("nrd.evaluation.reference_not_in_force", set=set_word(reference_set))
+        )
     for r in results:
-        if r.reference_notice is not None:
+        if r.status is Status.NO_REFERENCE and r.reference_notice is not None:
             notices.append(r.reference_notice)
         if r.indicative:
             notices.append(notice("nrd.evaluation.indicator_only", quantity=r.quantity.value))

@@ -12,7 +12,10 @@ Imported by :mod:`kerma.nrd`, so the codes are declared whenever an NRD notice c
 
 from __future__ import annotations
 
+from typing import Any
+
 from kerma.notices import declare, notice
+from kerma.reference.tables import ReferenceSet
 from kerma.reference.vocabulary import Family, Population
 
 # ---- words used inside other notices -------------------------------------------------------------
@@ -37,6 +40,22 @@ declare("nrd.who.paediatric_category", en="paediatric {category}", fr="pédiatri
 declare("nrd.scope.device", en="device {device}", fr="appareil {device}")
 declare("nrd.scope.unit", en="unit {unit} ({group})", fr="unité {unit} ({group})")
 declare("nrd.scope.no_unit", en="unit (no unit) ({group})", fr="unité (sans nom) ({group})")
+# A reference set's name and status; English as ``ReferenceSet.label`` writes it.
+_STATUS_FR = {"in_force": "en vigueur", "abrogated": "abrogé", "local": "local"}
+for _status, _fr in _STATUS_FR.items():
+    declare(f"nrd.set_status.{_status}", en=_status, fr=_fr)
+declare("nrd.set", en="{name} ({status})", fr="{name} ({status})")
+
+
+def set_word(reference_set: ReferenceSet) -> dict[str, Any] | str:
+    """Return a reference set's label as a notice (as data), to be a parameter of another one:
+    ``fr-2011-arrete (abrogated)`` / ``fr-2011-arrete (abrogé)``; a status no code words is
+    shown as written (plain text)."""
+    status = reference_set.status
+    if status not in _STATUS_FR:
+        return reference_set.label
+    word = notice(f"nrd.set_status.{status}").to_dict()
+    return notice("nrd.set", name=reference_set.name, status=word).to_dict()
 
 
 def family_word(family: Family | str) -> dict:
@@ -261,6 +280,11 @@ declare(
     "nrd.evaluation.no_value",
     en="{set} lists {act} for {who} ({quantity}) without a value: {note} ({origin})",
     fr="{set} liste {act} pour {who} ({quantity}) sans valeur : {note} ({origin})",
+)
+declare(
+    "nrd.evaluation.reference_values",
+    en="{set}, {origin}: {values}",
+    fr="{set}, {origin} : {values}",
 )
 declare(
     "nrd.evaluation.indicator_only",

@@ -15,7 +15,7 @@ from kerma.nrd import Device as PlanDevice
 from kerma.nrd import DeviceActivity, EvaluationRecord, InspectorFlag, ProtocolMapper, plan_year
 from kerma.nrd.plan import group_of
 from kerma.nrd.rules import DECISION_2019
-from kerma.nrd.wording import family_word, group_word
+from kerma.nrd.wording import family_word, group_word, set_word
 from kerma.reference.vocabulary import Population
 from kerma.web.dose.models import Device, Exam
 from kerma.web.nrd.audit import jsonable
@@ -274,7 +274,7 @@ def _shell_flags(
                     notice(
                         "nrd.flag.reference_gap_missing" if gaps else "nrd.flag.reference_gap",
                         device=d.name,
-                        set=active.reference_set.label,
+                        set=set_word(active.reference_set),
                         family=family_word(d.family),
                         **({"missing": "; ".join(gaps)} if gaps else {}),
                     ),
@@ -290,7 +290,7 @@ def _shell_flags(
                         "nrd.flag.reference_not_in_force",
                         device=d.name,
                         group=group_word(group_of(d.family)),
-                        set=active.reference_set.label,
+                        set=set_word(active.reference_set),
                     ),
                     int(d.id),
                 )
