@@ -138,3 +138,12 @@ def test_records_carry_the_act_and_the_sex_stays_in_the_raw_row():
     )
     assert cell_of(parsed.raw[0], "sex") == "H"
     assert parsed.units == {"age": "years", "weight": "kg", "dap": "mgy.cm2", "height": "cm"}
+
+
+def test_row_problems_carry_their_notice_for_a_french_page():
+    with pytest.raises(ManualEntryError) as caught:
+        parse("date;age;weight;height (cm);DAP\n2024-03-01;52;abc;170;100\n")
+    (problem,) = caught.value.errors
+    assert problem.message == "'abc' is not a number"
+    assert problem.notice is not None
+    assert problem.notice.text("fr") == "« abc » n'est pas un nombre"

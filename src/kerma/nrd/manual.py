@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from kerma.notices import Notice, notice
 from kerma.nrd.records import Acquisition, Administration, ExamRecord
+from kerma.nrd.wording import family_word
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import PER_ACQUISITION, PER_PROCEDURE, Family
 
@@ -110,6 +112,7 @@ class RowError:
     row: int
     column: str
     message: str
+    notice: Notice | None = None  # ``message`` as a code, for the shell to word
 
     def __str__(self) -> str:
         where = []
@@ -118,6 +121,20 @@ class RowError:
         if self.column:
             where.append(f"column {self.column!r}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def _error(row: int, column: str, code: str, **params: Any) -> RowError:
+    """Return the problem ``code`` (declared in :mod:`kerma.nrd.wording`) at ``row``/``column``."""
+    why = notice(f"nrd.manual.{code}", **params)
+    return RowError(row, column, why.text("en"), why)
+
+
+class _CellError(ValueError):
+    """A cell that cannot be read: its problem as a notice (``str`` is the English text)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.notice = notice(f"nrd.manual.{code}", **params)
+        super().__init__(self.notice.text("en"))
 
 
 class ManualEntryError(ValueError):
@@ -194,7 +211,7 @@ def _day(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+    raise _CellError("not_a_date", text=text)
 
 
 def _clock(text: str) -> time:
@@ -204,7 +221,7 @@ def _clock(text: str) -> time:
             return datetime.strptime(text, fmt).time()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a time (HH:MM)")
+    raise _CellError("not_a_time", text=text)
 
 
 def split_text(text: str) -> list[list[str]]:
@@ -222,7 +239,7 @@ def read_xlsx(content: bytes) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a non-XLSX file
-        raise ManualEntryError([RowError(0, "", f"not a readable XLSX file ({exc})")]) from None
+        raise ManualEntryError([_error(0, "", "unreadable_xlsx", error=str(exc))]) from None
     sheet = book.worksheets[0]
     rows: list[list[str]] = []
     for values in sheet.iter_rows(values_only=True):
@@ -254,7 +271,7 @@ def read_upload(name: str, content: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             text = content.decode("latin-1")
         return split_text(text)
-    raise ManualEntryError([RowError(0, "", f"{name}: expected a .csv or .xlsx file")])
+    raise ManualEntryError([_error(0, "", "not_csv_or_xlsx", name=name)])
 
 
 def parse_rows(
@@ -270,7 +287,7 @@ def parse_rows(
     rows = [[str(c).strip() for c in row] for row in cells]
     numbered = [(i, row) for i, row in enumerate(rows, start=1) if any(row)]
     if not numbered:
-        raise ManualEntryError([RowError(0, "", "no rows: paste a header and one row a patient")])
+        raise ManualEntryError([_error(0, "", "no_rows")])
     header_line, header = numbered[0]
     errors: list[RowError] = []
     columns: dict[str, int] = {}
@@ -281,14 +298,14 @@ def parse_rows(
             continue
         key, unit = _column(cell)
         if key is None:
-            errors.append(RowError(header_line, cell, "unknown column"))
+            errors.append(_error(header_line, cell, "unknown_column"))
             continue
         if key in columns:
-            errors.append(RowError(header_line, cell, "column given twice"))
+            errors.append(_error(header_line, cell, "column_twice"))
             continue
         if key in ("ctdivol", "dlp", "dap", "agd", "fluoro_time", "activity") and key not in wanted:
             errors.append(
-                RowError(header_line, cell, f"not a quantity of a {family.value} evaluation")
+                _error(header_line, cell, "not_a_quantity", family=family_word(family))
             )
             continue
         columns[key] = index
@@ -296,7 +313,7 @@ def parse_rows(
     for key in ("date", "age", "weight", *wanted):  # no height: adults are excluded by rule
         if key not in columns and key not in ("fluoro_time", "height"):
             errors.append(
-                RowError(header_line, key, f"missing column (expected: {expected_header(family)})")
+                _error(header_line, key, "missing_column", expected=expected_header(family))
             )
     factors: dict[str, float] = {}
     units: dict[str, str] = {}
@@ -314,7 +331,7 @@ def parse_rows(
         if normal not in UNITS[key]:
             known = ", ".join(UNITS[key])
             errors.append(
-                RowError(header_line, header[columns[key]], f"unknown unit {unit!r} ({known})")
+                _error(header_line, header[columns[key]], "unknown_unit", unit=unit, known=known)
             )
             continue
         factors[key] = UNITS[key][normal]
@@ -323,7 +340,7 @@ def parse_rows(
         raise ManualEntryError(errors)
     body = numbered[1:]
     if not body:
-        raise ManualEntryError([RowError(0, "", "a header but no rows")])
+        raise ManualEntryError([_error(0, "", "header_no_rows")])
     if "height" in columns and "height" not in factors:
         factor = _height_factor(body, columns["height"], header_line, header)
         factors["height"] = factor
@@ -338,7 +355,7 @@ def parse_rows(
             name = header[index]
             if not text:
                 if key in ("date", *wanted) and key != "fluoro_time":
-                    row_errors.append(RowError(line, name, "empty"))
+                    row_errors.append(_error(line, name, "empty"))
                 values[key] = None
                 continue
             try:
@@ -349,24 +366,23 @@ def parse_rows(
                 elif key == "sex":
                     sex = text.strip().upper()[:1]
                     if sex not in ("M", "F", "O", "H"):
-                        raise ValueError(f"{text!r} is not a sex (M, F, O)")
+                        raise _CellError("not_a_sex", text=text)
                     values[key] = "M" if sex == "H" else sex
                 else:
                     number = _number(text)
                     if number < 0:
-                        raise ValueError(f"{text!r} is negative")
+                        raise _CellError("negative", text=text)
                     values[key] = number * factors[key]
-            except ValueError as exc:
-                message = str(exc)
-                if message.startswith("could not convert"):
-                    message = f"{text!r} is not a number"
-                row_errors.append(RowError(line, name, message))
+            except _CellError as exc:
+                row_errors.append(RowError(line, name, str(exc), exc.notice))
+            except ValueError:  # float() of a cell that is not a number
+                row_errors.append(_error(line, name, "not_a_number", text=text))
         day = values.get("date")
         if isinstance(day, date) and (
             (period_from and day < period_from) or (period_to and day > period_to)
         ):
             row_errors.append(
-                RowError(line, header[columns["date"]], f"{day} is outside the period")
+                _error(line, header[columns["date"]], "outside_period", day=day.isoformat())
             )
         if row_errors:
             errors.extend(row_errors)
@@ -396,9 +412,8 @@ def _height_factor(
         try:
             numbers.append(_number(text))
         except ValueError:
-            raise ManualEntryError(
-                [RowError(line, header[index], f"{text!r} is not a number")]
-            ) from None
+            problem = _error(line, header[index], "not_a_number", text=text)
+            raise ManualEntryError([problem]) from None
     if numbers and all(v <= 3 for v in numbers):
         return 1.0
     if numbers and all(v >= 50 for v in numbers):
@@ -408,7 +423,7 @@ def _height_factor(
 
 def _ambiguous(line: int, name: str) -> float:
     raise ManualEntryError(
-        [RowError(line, name, "height unit unclear: write 'height (cm)' or 'height (m)'")]
+        [_error(line, name, "height_unclear")]
     )
 
 

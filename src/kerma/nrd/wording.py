@@ -346,3 +346,71 @@ declare(
     fr="{quantity} la plus grande des {n} candidates : à vérifier",
 )
 
+
+# ---- rows typed by hand (kerma.nrd.manual) ------------------------------------------------------
+
+declare(
+    "nrd.manual.not_a_date",
+    en="{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+    fr="« {text} » n'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)",
+)
+declare(
+    "nrd.manual.not_a_time",
+    en="{text!r} is not a time (HH:MM)",
+    fr="« {text} » n'est pas une heure (HH:MM)",
+)
+declare(
+    "nrd.manual.unreadable_xlsx",
+    en="not a readable XLSX file ({error})",
+    fr="fichier XLSX illisible ({error})",
+)
+declare(
+    "nrd.manual.not_csv_or_xlsx",
+    en="{name}: expected a .csv or .xlsx file",
+    fr="{name} : un fichier .csv ou .xlsx est attendu",
+)
+declare(
+    "nrd.manual.no_rows",
+    en="no rows: paste a header and one row a patient",
+    fr="aucune ligne : collez un en-tête puis une ligne par patient",
+)
+declare("nrd.manual.unknown_column", en="unknown column", fr="colonne inconnue")
+declare("nrd.manual.column_twice", en="column given twice", fr="colonne donnée deux fois")
+declare(
+    "nrd.manual.not_a_quantity",
+    en="not a quantity of a {family} evaluation",
+    fr="pas une grandeur d'une évaluation de {family}",
+)
+declare(
+    "nrd.manual.missing_column",
+    en="missing column (expected: {expected})",
+    fr="colonne manquante (attendu : {expected})",
+)
+declare(
+    "nrd.manual.unknown_unit",
+    en="unknown unit {unit!r} ({known})",
+    fr="unité inconnue « {unit} » ({known})",
+)
+declare("nrd.manual.header_no_rows", en="a header but no rows", fr="un en-tête mais aucune ligne")
+declare("nrd.manual.empty", en="empty", fr="vide")
+declare(
+    "nrd.manual.not_a_sex",
+    en="{text!r} is not a sex (M, F, O)",
+    fr="« {text} » n'est pas un sexe (M, F, O)",
+)
+declare("nrd.manual.negative", en="{text!r} is negative", fr="« {text} » est négatif")
+declare(
+    "nrd.manual.not_a_number",
+    en="{text!r} is not a number",
+    fr="« {text} » n'est pas un nombre",
+)
+declare(
+    "nrd.manual.outside_period",
+    en="{day} is outside the period",
+    fr="{day} est hors de la période",
+)
+declare(
+    "nrd.manual.height_unclear",
+    en="height unit unclear: write 'height (cm)' or 'height (m)'",
+    fr="unité de taille ambiguë : écrivez « taille (cm) » ou « taille (m) »",
+)
