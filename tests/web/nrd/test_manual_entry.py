@@ -140,7 +140,8 @@ def test_the_page_shows_errors_then_redirects_to_the_evaluation(
     assert is_manual(evaluation) and evaluation.n_selected == 30
     page = client.get(ok["Location"])
     # The source note, worded in the page's language (French by default).
-    assert page.status_code == 200 and "Source : saisie manuelle (32 lignes" in page.content.decode()
+    assert page.status_code == 200
+    assert "Source : saisie manuelle (32 lignes" in page.content.decode()
     upload = SimpleUploadedFile("doses.xlsx", xlsx_bytes(thirty_two_rows()))
     assert client.post(url, {**form, "file": upload}).status_code == 302
     assert Evaluation.objects.count() == 2
