@@ -32,7 +32,7 @@ from kerma.nrd.records import ExamRecord
 from kerma.nrd.rules import DECISION_2019, EVALUATED_QUANTITIES, EvaluatedQuantity, SamplingRules
 from kerma.nrd.sampling import Sample, select_consecutive
 from kerma.nrd.statistics import Status, compare, median
-from kerma.nrd.wording import set_word, who_word
+from kerma.nrd.wording import NoticeError, set_word, who_word
 from kerma.reference.loader import find_act
 from kerma.reference.tables import Act, Reference, ReferenceSet, WeightCategory
 from kerma.reference.vocabulary import Family, Population, Quantity, display_unit
@@ -210,10 +210,7 @@ def evaluate(
     pop = Population(population)
     the_act = find_act(act, [reference_set]) if isinstance(act, str) else act
     if the_act is None:
-        raise ValueError(
-            f"act {act!r} is in no reference set (neither {reference_set.name} nor the shipped "
-            "sets): pass an Act"
-        )
+        raise NoticeError("nrd.error.act_not_found", act=act, set=reference_set.name)
     the_category = _resolve_category(category, pop, reference_set)
     cat_code = the_category.code if the_category else None
     wanted = EVALUATED_QUANTITIES[the_act.family]
@@ -281,20 +278,20 @@ def _resolve_category(
     if isinstance(category, str):
         the_category = reference_set.category(category)
         if the_category is None:
-            known = ", ".join(reference_set.categories) or "none"
-            raise ValueError(
-                f"weight category {category!r} is not in reference set {reference_set.name} "
-                f"(its categories: {known})"
+            known = list(reference_set.categories)
+            raise NoticeError(
+                "nrd.error.unknown_category" if known else "nrd.error.unknown_category_none",
+                category=category,
+                set=reference_set.name,
+                **({"known": known} if known else {}),
             )
     else:
         the_category = category
     if pop is Population.ADULT:
         return None
     if the_category is None or not the_category.has_bounds:
-        raise ValueError(
-            "a paediatric evaluation needs one weight category with weight bounds (got "
-            f"{the_category.describe() if the_category else None})"
-        )
+        got = the_category.describe() if the_category else None
+        raise NoticeError("nrd.error.paediatric_bounds", got=str(got))
     return the_category
 
 

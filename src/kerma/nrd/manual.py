@@ -35,7 +35,7 @@ from typing import Any
 
 from kerma.notices import Notice, notice
 from kerma.nrd.records import Acquisition, Administration, ExamRecord
-from kerma.nrd.wording import family_word
+from kerma.nrd.wording import NoticeError, family_word
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import PER_ACQUISITION, PER_PROCEDURE, Family
 
@@ -129,14 +129,6 @@ def _error(row: int, column: str, code: str, **params: Any) -> RowError:
     return RowError(row, column, why.text("en"), why)
 
 
-class _CellError(ValueError):
-    """A cell that cannot be read: its problem as a notice (``str`` is the English text)."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.notice = notice(f"nrd.manual.{code}", **params)
-        super().__init__(self.notice.text("en"))
-
-
 class ManualEntryError(ValueError):
     """The rows cannot be read: :attr:`errors` lists every problem found."""
 
@@ -211,7 +203,7 @@ def _day(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise _CellError("not_a_date", text=text)
+    raise NoticeError("nrd.manual.not_a_date", text=text)
 
 
 def _clock(text: str) -> time:
@@ -221,7 +213,7 @@ def _clock(text: str) -> time:
             return datetime.strptime(text, fmt).time()
         except ValueError:
             continue
-    raise _CellError("not_a_time", text=text)
+    raise NoticeError("nrd.manual.not_a_time", text=text)
 
 
 def split_text(text: str) -> list[list[str]]:
@@ -366,14 +358,14 @@ def parse_rows(
                 elif key == "sex":
                     sex = text.strip().upper()[:1]
                     if sex not in ("M", "F", "O", "H"):
-                        raise _CellError("not_a_sex", text=text)
+                        raise NoticeError("nrd.manual.not_a_sex", text=text)
                     values[key] = "M" if sex == "H" else sex
                 else:
                     number = _number(text)
                     if number < 0:
-                        raise _CellError("negative", text=text)
+                        raise NoticeError("nrd.manual.negative", text=text)
                     values[key] = number * factors[key]
-            except _CellError as exc:
+            except NoticeError as exc:
                 row_errors.append(RowError(line, name, str(exc), exc.notice))
             except ValueError:  # float() of a cell that is not a number
                 row_errors.append(_error(line, name, "not_a_number", text=text))

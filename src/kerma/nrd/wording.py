@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerma.notices import declare, notice
+from kerma.notices import Notice, declare, notice
 from kerma.reference.tables import ReferenceSet
 from kerma.reference.vocabulary import Family, Population
 
@@ -56,6 +56,15 @@ def set_word(reference_set: ReferenceSet) -> dict[str, Any] | str:
         return reference_set.label
     word = notice(f"nrd.set_status.{status}").to_dict()
     return notice("nrd.set", name=reference_set.name, status=word).to_dict()
+
+
+class NoticeError(ValueError):
+    """A request the NRD rules refuse, with its reason as a notice (``str`` is the English
+    text, so callers that print or match the message see what they always saw)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.notice: Notice = notice(code, **params)
+        super().__init__(self.notice.text("en"))
 
 
 def family_word(family: Family | str) -> dict:
@@ -413,4 +422,45 @@ declare(
     "nrd.manual.height_unclear",
     en="height unit unclear: write 'height (cm)' or 'height (m)'",
     fr="unité de taille ambiguë : écrivez « taille (cm) » ou « taille (m) »",
+)
+
+# ---- requests refused (NoticeError) -------------------------------------------------------------
+
+declare(
+    "nrd.error.act_not_found",
+    en="act {act!r} is in no reference set (neither {set} nor the shipped sets): pass an Act",
+    fr="l'acte « {act} » n'est dans aucun jeu de référence (ni {set} ni les jeux fournis)",
+)
+declare(
+    "nrd.error.unknown_act",
+    en="act {act!r} is in no reference set: check the code",
+    fr="l'acte « {act} » n'est dans aucun jeu de référence : vérifiez le code",
+)
+declare(
+    "nrd.error.unknown_category",
+    en="weight category {category!r} is not in reference set {set} (its categories: {known})",
+    fr="la classe de poids « {category} » n'est pas dans le jeu de référence {set} "
+    "(ses classes : {known})",
+)
+declare(
+    "nrd.error.unknown_category_none",
+    en="weight category {category!r} is not in reference set {set} (its categories: none)",
+    fr="la classe de poids « {category} » n'est pas dans le jeu de référence {set} "
+    "(il n'en a aucune)",
+)
+declare(
+    "nrd.error.paediatric_bounds",
+    en="a paediatric evaluation needs one weight category with weight bounds (got {got})",
+    fr="une évaluation pédiatrique demande une classe de poids avec des bornes de poids "
+    "(reçu : {got})",
+)
+declare(
+    "nrd.error.period_reversed",
+    en="the period ends ({end}) before it starts ({start})",
+    fr="la période se termine ({end}) avant de commencer ({start})",
+)
+declare(
+    "nrd.error.not_by_hand",
+    en="{family} acts cannot be entered by hand",
+    fr="les actes de {family} ne peuvent pas être saisis à la main",
 )

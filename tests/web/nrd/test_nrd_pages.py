@@ -156,6 +156,8 @@ def test_new_evaluation_form_runs_the_service(physicist, room):
         },
     )
     assert unknown.status_code == 200 and "NO-SUCH-ACT" in unknown.content.decode()
+    # The refusal in the page's language (French by default).
+    assert "n'est dans aucun jeu de référence" in unescape(unknown.content.decode())
 
 
 def test_analysis_action_sign_off_and_supersede(physicist, draft):

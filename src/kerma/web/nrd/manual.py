@@ -30,6 +30,7 @@ from kerma.nrd.manual import (
     split_text,
 )
 from kerma.nrd.rules import EVALUATED_QUANTITIES
+from kerma.nrd.wording import NoticeError, family_word
 from kerma.reference.vocabulary import Population
 from kerma.units import bmi
 from kerma.web.dose.models import Device
@@ -91,7 +92,7 @@ def run_manual_evaluation(
         act_code, period_from=period_from, period_to=period_to, reference_name=reference_name
     )
     if act.family not in FAMILY_COLUMNS or act.family not in EVALUATED_QUANTITIES:
-        raise ValueError(f"{act.family.value} acts cannot be entered by hand")
+        raise NoticeError("nrd.error.not_by_hand", family=family_word(act.family))
     parsed = parse_rows(
         cells, act, device_id=str(device.pk), period_from=period_from, period_to=period_to
     )

@@ -74,7 +74,7 @@ from kerma.web.nrd.services import (
     unmapped_listing,
     year_plan,
 )
-from kerma.web.nrd.templatetags.nrd_notices import word
+from kerma.web.nrd.templatetags.nrd_notices import reason, word
 
 STATUS_LABELS = {
     "below_vgd": gettext_lazy("below the VGD"),
@@ -341,7 +341,7 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
                 )
                 evaluation = save_evaluation(run, by=_actor(request))
             except (ValueError, LookupError) as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, reason(exc))
             else:
                 return redirect("nrd_evaluation", pk=evaluation.pk)
     else:
@@ -686,7 +686,7 @@ def mappings(request: HttpRequest) -> HttpResponse:
                     priority=data["priority"],
                 )
             except ValueError as exc:
-                form.add_error("act_code", str(exc))
+                form.add_error("act_code", reason(exc))
             except ValidationError as exc:
                 form.add_error(None, _problems(exc))
             else:

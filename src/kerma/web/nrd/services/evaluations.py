@@ -13,7 +13,7 @@ from django.db import transaction
 from kerma.notices import Notice, notice
 from kerma.nrd import Evaluation as CoreEvaluation
 from kerma.nrd import ExamRecord, MappingRule, ProtocolMapper, evaluate
-from kerma.nrd.wording import family_word
+from kerma.nrd.wording import NoticeError, family_word
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import Population
 from kerma.units import bmi
@@ -111,10 +111,10 @@ def resolve_act(
     an act no reference set knows or a period that ends before it starts.
     """
     if period_to < period_from:
-        raise ValueError(f"the period ends ({period_to}) before it starts ({period_from})")
+        raise NoticeError("nrd.error.period_reversed", end=str(period_to), start=str(period_from))
     reference, act = reference_for_act(act_code.strip(), reference_name)
     if act is None:
-        raise ValueError(f"act {act_code!r} is in no reference set: check the code")
+        raise NoticeError("nrd.error.unknown_act", act=act_code)
     return reference, act
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from kerma.nrd import MappingRule, ProtocolMapper, suggest_acts
+from kerma.nrd.wording import NoticeError
 from kerma.reference.tables import Act
 from kerma.web.dose.models import Device, Exam
 from kerma.web.nrd.models import ProtocolMapping
@@ -53,7 +54,7 @@ def add_mapping(
     reference set knows, django ValidationError for an invalid pattern.
     """
     if known_act(act_code) is None:
-        raise ValueError(f"act {act_code!r} is in no reference set: check the code")
+        raise NoticeError("nrd.error.unknown_act", act=act_code)
     rule = ProtocolMapping(
         device=device,
         kind=kind,

@@ -36,6 +36,12 @@ def word(value: Any, language: str | None = None, fallback: str = "") -> str:
     return str(value)
 
 
+def reason(exc: Exception) -> str:
+    """Return why ``exc`` was raised, in the active language when it carries a notice
+    (:class:`kerma.nrd.wording.NoticeError`), else its text."""
+    return word(getattr(exc, "notice", None), fallback=str(exc))
+
+
 @register.filter
 def worded(value: Any, fallback: str = "") -> str:
     """Return ``value`` worded in the page's language (see :func:`word`)."""
