@@ -281,6 +281,65 @@ def parse_rows(
     if not numbered:
         raise ManualEntryError([_error(0, "", "no_rows")])
     header_line, header = numbered[0]
+    columns, typed_units, errors = _header_columns(header, header_line, family)
+    factors, units, unit_errors = _unit_factors(typed_units, columns, header, header_line, family)
+    errors += unit_errors
+    if errors:
+        raise ManualEntryError(errors)
+    body = numbered[1:]
+    if not body:
+        raise ManualEntryError([_error(0, "", "header_no_rows")])
+    if "height" in columns and "height" not in factors:
+        factor = _height_factor(body, columns["height"], header_line, header)
+        factors["height"] = factor
+        units["height"] = "m" if factor == 1.0 else "cm"
+    required = [k for k in ("date", *FAMILY_COLUMNS[family]) if k != "fluoro_time"]
+    records: list[ExamRecord] = []
+    raw: list[dict[str, Any]] = []
+    for line, row in body:
+        values: dict[str, Any] = {}
+        row_errors = []
+        for key, index in columns.items():
+            text = row[index] if index < len(row) else ""
+            name = header[index]
+            values[key] = None
+            if not text:
+                if key in required:
+                    row_errors.append(_error(line, name, "empty"))
+                continue
+            try:
+                values[key] = _cell_value(key, text, factors)
+            except NoticeError as exc:
+                row_errors.append(RowError(line, name, str(exc), exc.notice))
+            except ValueError:  # float() of a cell that is not a number
+                row_errors.append(_error(line, name, "not_a_number", text=text))
+        day = values.get("date")
+        if isinstance(day, date) and (
+            (period_from and day < period_from) or (period_to and day > period_to)
+        ):
+            row_errors.append(
+                _error(line, header[columns["date"]], "outside_period", day=day.isoformat())
+            )
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        records.append(_record(act, len(records) + 1, values, device_id))
+        raw.append(
+            {
+                "row": line,
+                "cells": dict(zip([h for h in header if h], row, strict=False)),
+                "study_uid": records[-1].study_uid,
+            }
+        )
+    if errors:
+        raise ManualEntryError(errors)
+    return ParsedRows(records, raw, [h for h in header if h], units)
+
+
+def _header_columns(
+    header: list[str], header_line: int, family: Family
+) -> tuple[dict[str, int], dict[str, str | None], list[RowError]]:
+    """Return the header's columns (key → index), the unit typed in each, and its problems."""
     errors: list[RowError] = []
     columns: dict[str, int] = {}
     typed_units: dict[str, str | None] = {}
@@ -307,8 +366,21 @@ def parse_rows(
             errors.append(
                 _error(header_line, key, "missing_column", expected=expected_header(family))
             )
+    return columns, typed_units, errors
+
+
+def _unit_factors(
+    typed_units: dict[str, str | None],
+    columns: dict[str, int],
+    header: list[str],
+    header_line: int,
+    family: Family,
+) -> tuple[dict[str, float], dict[str, str], list[RowError]]:
+    """Return each column's factor to the record's unit, the unit (as typed, or the default),
+    and the units no table knows. A height without a unit is decided later, from its values."""
     factors: dict[str, float] = {}
     units: dict[str, str] = {}
+    errors: list[RowError] = []
     for key, unit in typed_units.items():
         if key not in UNITS:
             continue
@@ -316,7 +388,7 @@ def parse_rows(
             if key == "dap":
                 unit = "gy.cm2" if family is Family.INTERVENTIONAL else "mgy.cm2"
             elif key == "height":
-                continue  # decided from the values below
+                continue  # decided from the values
             else:
                 unit = DEFAULT_UNITS[key]
         normal = _norm_unit(unit)
@@ -328,69 +400,25 @@ def parse_rows(
             continue
         factors[key] = UNITS[key][normal]
         units[key] = unit
-    if errors:
-        raise ManualEntryError(errors)
-    body = numbered[1:]
-    if not body:
-        raise ManualEntryError([_error(0, "", "header_no_rows")])
-    if "height" in columns and "height" not in factors:
-        factor = _height_factor(body, columns["height"], header_line, header)
-        factors["height"] = factor
-        units["height"] = "m" if factor == 1.0 else "cm"
-    records: list[ExamRecord] = []
-    raw: list[dict[str, Any]] = []
-    for line, row in body:
-        values: dict[str, Any] = {}
-        row_errors = []
-        for key, index in columns.items():
-            text = row[index] if index < len(row) else ""
-            name = header[index]
-            if not text:
-                if key in ("date", *wanted) and key != "fluoro_time":
-                    row_errors.append(_error(line, name, "empty"))
-                values[key] = None
-                continue
-            try:
-                if key == "date":
-                    values[key] = _day(text)
-                elif key == "time":
-                    values[key] = _clock(text)
-                elif key == "sex":
-                    sex = text.strip().upper()[:1]
-                    if sex not in ("M", "F", "O", "H"):
-                        raise NoticeError("nrd.manual.not_a_sex", text=text)
-                    values[key] = "M" if sex == "H" else sex
-                else:
-                    number = _number(text)
-                    if number < 0:
-                        raise NoticeError("nrd.manual.negative", text=text)
-                    values[key] = number * factors[key]
-            except NoticeError as exc:
-                row_errors.append(RowError(line, name, str(exc), exc.notice))
-            except ValueError:  # float() of a cell that is not a number
-                row_errors.append(_error(line, name, "not_a_number", text=text))
-        day = values.get("date")
-        if isinstance(day, date) and (
-            (period_from and day < period_from) or (period_to and day > period_to)
-        ):
-            row_errors.append(
-                _error(line, header[columns["date"]], "outside_period", day=day.isoformat())
-            )
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        n = len(records) + 1
-        records.append(_record(act, n, values, device_id))
-        raw.append(
-            {
-                "row": line,
-                "cells": dict(zip([h for h in header if h], row, strict=False)),
-                "study_uid": records[-1].study_uid,
-            }
-        )
-    if errors:
-        raise ManualEntryError(errors)
-    return ParsedRows(records, raw, [h for h in header if h], units)
+    return factors, units, errors
+
+
+def _cell_value(key: str, text: str, factors: dict[str, float]) -> Any:
+    """Return the value of a non-empty cell of column ``key``: a date, a time, a sex letter, or
+    a number in the record's unit. Raises NoticeError, or ValueError for a non-number."""
+    if key == "date":
+        return _day(text)
+    if key == "time":
+        return _clock(text)
+    if key == "sex":
+        sex = text.strip().upper()[:1]
+        if sex not in ("M", "F", "O", "H"):
+            raise NoticeError("nrd.manual.not_a_sex", text=text)
+        return "M" if sex == "H" else sex
+    number = _number(text)
+    if number < 0:
+        raise NoticeError("nrd.manual.negative", text=text)
+    return number * factors[key]
 
 
 def _height_factor(
