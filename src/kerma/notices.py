@@ -64,11 +64,15 @@ def format_value(value: Any, language: str = "en") -> str:
     """Return ``value`` as a reader of ``language`` writes it.
 
     Lists and tuples are joined with ``", "``; floats lose trailing zeros and, in French, take a
-    decimal comma; ``None`` is a dash.
+    decimal comma; ``None`` is a dash; a notice (or its :meth:`Notice.to_dict`) is worded.
     """
     fr = _language(language) == "fr"
     if value is None:
         return "—"
+    if isinstance(value, Notice):  # a notice inside a notice ("device X" / "unit U")
+        return value.text(language)
+    if isinstance(value, Mapping) and "code" in value and "params" in value:
+        return Notice.from_dict(value).text(language)
     if isinstance(value, bool):
         return ("oui" if value else "non") if fr else ("yes" if value else "no")
     if isinstance(value, float):

@@ -15,13 +15,17 @@ Modules, each named after what it holds:
 - :mod:`~kerma.nrd.sampling` — consecutive sampling from the start of the period;
 - :mod:`~kerma.nrd.statistics` — the median and the comparison with VGD and NRD;
 - :mod:`~kerma.nrd.evaluation` — :func:`evaluate` and the :class:`Evaluation` JSON;
-- :mod:`~kerma.nrd.plan` — the yearly plan: due, done, late, and the inspector's flags.
+- :mod:`~kerma.nrd.plan` — the yearly plan: due, done, late, and the inspector's flags;
+- :mod:`~kerma.nrd.manual` — rows typed by hand (or from a CSV/XLSX file) → exam records;
+- :mod:`~kerma.nrd.wording` — the French and English words of the notices the core returns
+  (:mod:`kerma.notices`): plan notes, flags, evaluation messages.
 
 Units: CTDIvol mGy, DLP mGy·cm, radiology DAP mGy·cm², interventional DAP Gy·cm², fluoroscopy
 time min, activity MBq in results; the records carry the canonical units of :mod:`kerma.units`
 (DAP Gy·cm², time s).
 """
 
+import kerma.nrd.wording  # noqa: F401  (declares the notices of the package)
 from kerma.nrd.acquisitions import AcquisitionChoice, choose_acquisition, load_series_patterns
 from kerma.nrd.eligibility import Exclusion, Reason, bmi, check_eligibility, reported_bmi
 from kerma.nrd.evaluation import Evaluation, QuantityResult, SelectedExam, evaluate

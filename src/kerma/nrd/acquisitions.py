@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kerma.notices import Notice, notice
 from kerma.nrd.mapping import normalise, similarity, tokens
 from kerma.nrd.records import Acquisition, ExamRecord
 from kerma.reference.tables import Act
@@ -100,6 +101,7 @@ class AcquisitionChoice:
     ambiguous: bool = False
     overridden: bool = False
     warnings: tuple[str, ...] = ()
+    notice: Notice | None = None  # ``explanation``, for the shell to word (None for ``none``)
 
     def to_dict(self) -> dict[str, object]:
         """Return the choice as JSON-ready data."""
@@ -112,6 +114,7 @@ class AcquisitionChoice:
             "ambiguous": self.ambiguous,
             "overridden": self.overridden,
             "warnings": list(self.warnings),
+            "notice": self.notice.to_dict() if self.notice else None,
         }
 
 
@@ -177,22 +180,21 @@ def choose_acquisition(
     if override is not None:
         chosen = next((a for a in exam.acquisitions if a.event_uid == override), None)
         if chosen is None:
+            why = notice("nrd.choice.not_in_exam", event=override)
             return AcquisitionChoice(
-                None,
-                "none",
-                f"the chosen acquisition {override} is not in this exam",
-                overridden=True,
-                rejected=tuple(rejected),
+                None, "none", why.text("en"), overridden=True, rejected=tuple(rejected), notice=why
             )
         reason = dict(rejected).get(override)
         if reason:
             warnings.append(f"the chosen acquisition would have been set aside: {reason}")
         if _missing_values(chosen, family):
             warnings.append(f"the chosen acquisition has {_missing_values(chosen, family)}")
+        why = notice("nrd.choice.override")
         return AcquisitionChoice(
             override,
             "override",
-            "chosen by the physicist",
+            why.text("en"),
+            notice=why,
             candidates=tuple(a.event_uid for a in candidates),
             rejected=tuple(r for r in rejected if r[0] != override),
             overridden=True,
@@ -208,13 +210,12 @@ def choose_acquisition(
         detail = "; ".join(f"{u or '?'}: {r}" for u, r in rejected) or "the exam has no acquisition"
         return AcquisitionChoice(None, "none", detail, rejected=tuple(rejected))
     if len(candidates) == 1:
-        return _choice(
-            candidates[0], "only_candidate", "the only candidate", uids, rejected, warnings
-        )
+        why = notice("nrd.choice.only_candidate")
+        return _choice(candidates[0], "only_candidate", why, uids, rejected, warnings)
     mapped = [a for a in candidates if a.act_code == act.code]
     if len(mapped) == 1:
-        text = f"the only acquisition whose protocol is mapped to {act.code}"
-        return _choice(mapped[0], "mapped_protocol", text, uids, rejected, warnings)
+        why = notice("nrd.choice.mapped_protocol", act=act.code)
+        return _choice(mapped[0], "mapped_protocol", why, uids, rejected, warnings)
     pool = mapped or candidates
     label_words = tokens(act.label, str(family))
     scores = sorted(
@@ -226,18 +227,19 @@ def choose_acquisition(
     )
     if scores[0][0] > 0 and scores[0][0] > scores[1][0]:
         best = pool[scores[0][1]]
-        text = f"protocol {best.protocol!r} is the closest to {act.label!r}"
-        return _choice(best, "closest_protocol", text, uids, rejected, warnings)
+        why = notice("nrd.choice.closest_protocol", protocol=best.protocol, label=act.label)
+        return _choice(best, "closest_protocol", why, uids, rejected, warnings)
     best = max(pool, key=lambda a: _size(a, family))
     rule = {Family.CT: "largest_dlp", Family.MAMMOGRAPHY: "largest_agd"}.get(family, "largest_dap")
-    text = f"largest {rule.removeprefix('largest_').upper()} of {len(pool)} candidates: review"
-    return _choice(best, rule, text, uids, rejected, warnings, ambiguous=True)
+    quantity = rule.removeprefix("largest_").upper()
+    why = notice("nrd.choice.largest", quantity=quantity, n=len(pool))
+    return _choice(best, rule, why, uids, rejected, warnings, ambiguous=True)
 
 
 def _choice(
     acq: Acquisition,
     rule: str,
-    text: str,
+    why: Notice,
     uids: tuple[str, ...],
     rejected: list[tuple[str, str]],
     warnings: list[str],
@@ -246,9 +248,10 @@ def _choice(
     return AcquisitionChoice(
         acq.event_uid,
         rule,
-        text,
+        why.text("en"),
         candidates=uids,
         rejected=tuple(rejected),
         ambiguous=ambiguous,
         warnings=tuple(warnings),
+        notice=why,
     )

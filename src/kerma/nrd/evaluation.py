@@ -25,14 +25,16 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
+from kerma.notices import Notice, notice
 from kerma.nrd.acquisitions import AcquisitionChoice, SeriesPatterns
 from kerma.nrd.eligibility import Exclusion
 from kerma.nrd.records import ExamRecord
-from kerma.nrd.rules import DECISION_2019, EVALUATED_QUANTITIES, SamplingRules
-from kerma.nrd.sampling import select_consecutive
+from kerma.nrd.rules import DECISION_2019, EVALUATED_QUANTITIES, EvaluatedQuantity, SamplingRules
+from kerma.nrd.sampling import Sample, select_consecutive
 from kerma.nrd.statistics import Status, compare, median
+from kerma.nrd.wording import NoticeError, set_word, who_word
 from kerma.reference.loader import find_act
-from kerma.reference.tables import Act, ReferenceSet, WeightCategory
+from kerma.reference.tables import Act, Reference, ReferenceSet, WeightCategory
 from kerma.reference.vocabulary import Family, Population, Quantity, display_unit
 
 
@@ -46,7 +48,8 @@ class QuantityResult:
 
     ``vgd``/``nrd`` are the reference values converted to ``unit`` (None when absent);
     ``reference`` says where they come from (set, status, row, original value and unit) or why
-    there is none; ``indicative`` marks the PIR fluoroscopy time.
+    there is none (then ``reference_notice`` words it for the shell); ``indicative`` marks the
+    PIR fluoroscopy time.
     """
 
     quantity: Quantity
@@ -59,10 +62,11 @@ class QuantityResult:
     indicative: bool = False
     reference: str = ""
     reference_source: str = ""
+    reference_notice: Notice | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the result as JSON-ready data."""
-        return {
+        """Return the result as JSON-ready data (``reference_notice`` only when there is one)."""
+        data = {
             "quantity": self.quantity.value,
             "unit": self.unit,
             "median": self.median,
@@ -74,6 +78,9 @@ class QuantityResult:
             "reference": self.reference,
             "reference_source": self.reference_source,
         }
+        if self.reference_notice is not None:
+            data["reference_notice"] = self.reference_notice.to_dict()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +127,12 @@ class Evaluation:
     excluded: tuple[Exclusion, ...]
     unmapped: tuple[str, ...]
     results: tuple[QuantityResult, ...]
-    messages: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """Return what the physicist must read, in English (:attr:`notices` in any language)."""
+        return tuple(n.text("en") for n in self.notices)
 
     @property
     def complete(self) -> bool:
@@ -161,6 +173,7 @@ class Evaluation:
             "unmapped": list(self.unmapped),
             "results": [r.to_dict() for r in self.results],
             "messages": list(self.messages),
+            "notices": [n.to_dict() for n in self.notices],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -197,28 +210,8 @@ def evaluate(
     pop = Population(population)
     the_act = find_act(act, [reference_set]) if isinstance(act, str) else act
     if the_act is None:
-        raise ValueError(
-            f"act {act!r} is in no reference set (neither {reference_set.name} nor the shipped "
-            "sets): pass an Act"
-        )
-    the_category: WeightCategory | None
-    if isinstance(category, str):
-        the_category = reference_set.category(category)
-        if the_category is None:
-            known = ", ".join(reference_set.categories) or "none"
-            raise ValueError(
-                f"weight category {category!r} is not in reference set {reference_set.name} "
-                f"(its categories: {known})"
-            )
-    else:
-        the_category = category
-    if pop is Population.ADULT:
-        the_category = None
-    elif the_category is None or not the_category.has_bounds:
-        raise ValueError(
-            "a paediatric evaluation needs one weight category with weight bounds (got "
-            f"{the_category.describe() if the_category else None})"
-        )
+        raise NoticeError("nrd.error.act_not_found", act=act, set=reference_set.name)
+    the_category = _resolve_category(category, pop, reference_set)
     cat_code = the_category.code if the_category else None
     wanted = EVALUATED_QUANTITIES[the_act.family]
     refs = {
@@ -241,79 +234,10 @@ def evaluate(
         patterns=patterns,
         presorted=presorted,
     )
+    about = {"set": set_word(reference_set), "act": the_act.code, "who": who_word(pop, cat_code)}
+    results = [_quantity_result(sample, w, refs[w.quantity], about) for w in wanted]
 
-    who = pop.value + (f" {cat_code}" if cat_code else "")
-    results: list[QuantityResult] = []
-    for w in wanted:
-        values = [
-            item.measurement.values[w.quantity]
-            for item in sample.selected
-            if w.quantity in item.measurement.values
-        ]
-        med = _round(median(values)) if values else None
-        ref = refs[w.quantity]
-        if ref is None:
-            text = (
-                f"{reference_set.label} does not list {the_act.code} for {who} "
-                f"({w.quantity.value}): no reference to compare with"
-            )
-            results.append(
-                QuantityResult(
-                    w.quantity,
-                    w.unit,
-                    len(values),
-                    med,
-                    None,
-                    None,
-                    Status.NO_REFERENCE,
-                    w.indicative,
-                    text,
-                )
-            )
-            continue
-        if ref.nrd is None:
-            text = (
-                f"{reference_set.label} lists {the_act.code} for {who} ({w.quantity.value}) "
-                f"without a value: {ref.note or 'no value'} ({ref.origin})"
-            )
-            results.append(
-                QuantityResult(
-                    w.quantity,
-                    w.unit,
-                    len(values),
-                    med,
-                    None,
-                    None,
-                    Status.NO_REFERENCE,
-                    w.indicative,
-                    text,
-                    ref.source,
-                )
-            )
-            continue
-        nrd, vgd = ref.nrd_in(w.unit), ref.vgd_in(w.unit)
-        text = f"{reference_set.label}, {ref.origin}: NRD {ref.nrd:g} {display_unit(ref.unit)}"
-        if ref.vgd is not None:
-            text += f", VGD {ref.vgd:g} {display_unit(ref.unit)}"
-        if ref.unit != w.unit:
-            text += f" (= NRD {nrd:g}" + (f", VGD {vgd:g}" if vgd is not None else "")
-            text += f" {display_unit(w.unit)})"
-        results.append(
-            QuantityResult(
-                w.quantity,
-                w.unit,
-                len(values),
-                med,
-                vgd,
-                nrd,
-                compare(med, vgd, nrd),
-                w.indicative,
-                text,
-                ref.source,
-            )
-        )
-
-    messages = _messages(sample, reference_set, the_act, results, period_from, period_to)
+    notices = _notices(sample, reference_set, the_act, results, period_from, period_to)
     return Evaluation(
         device=device_id,
         act=the_act.code,
@@ -340,48 +264,129 @@ def evaluate(
         excluded=tuple(sample.excluded),
         unmapped=tuple(sample.unmapped),
         results=tuple(results),
-        messages=tuple(messages),
+        notices=tuple(notices),
     )
 
 
-def _messages(
-    sample: Any,
+def _resolve_category(
+    category: WeightCategory | str | None, pop: Population, reference_set: ReferenceSet
+) -> WeightCategory | None:
+    """Return the weight category of the evaluation: None for adults, one with weight bounds
+    for children. Raises ValueError for a code the set does not know or a paediatric
+    evaluation without bounds."""
+    the_category: WeightCategory | None
+    if isinstance(category, str):
+        the_category = reference_set.category(category)
+        if the_category is None:
+            known = list(reference_set.categories)
+            raise NoticeError(
+                "nrd.error.unknown_category" if known else "nrd.error.unknown_category_none",
+                category=category,
+                set=reference_set.name,
+                **({"known": known} if known else {}),
+            )
+    else:
+        the_category = category
+    if pop is Population.ADULT:
+        return None
+    if the_category is None or not the_category.has_bounds:
+        got = the_category.describe() if the_category else None
+        raise NoticeError("nrd.error.paediatric_bounds", got=str(got))
+    return the_category
+
+
+def _quantity_result(
+    sample: Sample, w: EvaluatedQuantity, ref: Reference | None, about: dict[str, Any]
+) -> QuantityResult:
+    """Return the median of ``w`` over the sample compared with ``ref`` (in ``w.unit``).
+
+    ``about`` holds the set's label, the act code and who is evaluated, for the notice that
+    says why there is nothing to compare with.
+    """
+    values = [
+        item.measurement.values[w.quantity]
+        for item in sample.selected
+        if w.quantity in item.measurement.values
+    ]
+    med = _round(median(values)) if values else None
+    vgd = nrd = None
+    status, source, why = Status.NO_REFERENCE, "", None
+    if ref is None:
+        why = notice("nrd.evaluation.no_reference", **about, quantity=w.quantity.value)
+    elif ref.nrd is None:
+        source = ref.source
+        why = notice(
+            "nrd.evaluation.no_value",
+            **about,
+            quantity=w.quantity.value,
+            note=ref.note or "no value",
+            origin=ref.origin,
+        )
+    if why is None:
+        assert ref is not None and ref.nrd is not None
+        nrd, vgd = ref.nrd_in(w.unit), ref.vgd_in(w.unit)
+        status, source = compare(med, vgd, nrd), ref.source
+        text = f"NRD {ref.nrd:g} {display_unit(ref.unit)}"
+        if ref.vgd is not None:
+            text += f", VGD {ref.vgd:g} {display_unit(ref.unit)}"
+        if ref.unit != w.unit:
+            text += f" (= NRD {nrd:g}" + (f", VGD {vgd:g}" if vgd is not None else "")
+            text += f" {display_unit(w.unit)})"
+        why = notice(
+            "nrd.evaluation.reference_values", set=about["set"], origin=ref.origin, values=text
+        )
+    text = why.text("en")
+    return QuantityResult(
+        w.quantity, w.unit, len(values), med, vgd, nrd, status, w.indicative, text, source, why
+    )
+
+
+def _notices(
+    sample: Sample,
     reference_set: ReferenceSet,
     act: Act,
     results: list[QuantityResult],
     period_from: date | None,
     period_to: date | None,
-) -> list[str]:
+) -> list[Notice]:
     """Return what the physicist must read before trusting the result."""
-    messages: list[str] = []
+    notices: list[Notice] = []
     if not sample.complete:
-        period = f" between {period_from or '…'} and {period_to or '…'}"
-        messages.append(
-            f"sample incomplete: {len(sample.selected)} of {sample.required_n} required eligible "
-            f"consecutive exams{period}; the comparison is only indicative"
+        notices.append(
+            notice(
+                "nrd.evaluation.sample_incomplete",
+                n=len(sample.selected),
+                required=sample.required_n,
+                start=str(period_from or "…"),
+                end=str(period_to or "…"),
+            )
         )
     if reference_set.status and reference_set.status != "in_force":
-        messages.append(f"reference values from {reference_set.label}: not the regulation in force")
+        notices.append(
+            notice("nrd.evaluation.reference_not_in_force", set=set_word(reference_set))
+        )
     for r in results:
-        if r.status is Status.NO_REFERENCE:
-            messages.append(r.reference)
+        if r.status is Status.NO_REFERENCE and r.reference_notice is not None:
+            notices.append(r.reference_notice)
         if r.indicative:
-            messages.append(f"{r.quantity.value} is an indicator of practice only")
+            notices.append(notice("nrd.evaluation.indicator_only", quantity=r.quantity.value))
     ambiguous = [
         i.exam.study_uid
         for i in sample.selected
         if i.measurement.choice and i.measurement.choice.ambiguous
     ]
     if ambiguous:
-        messages.append(
-            f"{len(ambiguous)} acquisition choice(s) made among several candidates: review them "
-            f"({', '.join(ambiguous[:5])}{'…' if len(ambiguous) > 5 else ''})"
+        notices.append(
+            notice(
+                "nrd.evaluation.ambiguous_choices",
+                n=len(ambiguous),
+                uids=ambiguous[:5],
+                more="…" if len(ambiguous) > 5 else "",
+            )
         )
     if sample.unmapped:
-        messages.append(
-            f"{len(sample.unmapped)} exam(s) of this device in the period are mapped to no act: "
-            "map them, one may belong to this act"
-        )
+        notices.append(notice("nrd.evaluation.unmapped", n=len(sample.unmapped)))
     if act.per.startswith("administration-"):
-        messages.append(f"values are the activity of {act.per.replace('-', ' ')} of each exam")
-    return messages
+        rank = act.per.removeprefix("administration-")
+        notices.append(notice("nrd.evaluation.administration", rank=rank))
+    return notices

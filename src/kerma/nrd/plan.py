@@ -45,8 +45,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from kerma.notices import Notice, notice
 from kerma.nrd.records import ExamRecord
 from kerma.nrd.rules import DECISION_2019, SamplingRules
+from kerma.nrd.wording import group_word, population_word
 from kerma.reference.vocabulary import Family, Population
 
 DEVICE_LEVEL_FAMILIES = frozenset({Family.CT, Family.INTERVENTIONAL})
@@ -171,7 +173,12 @@ class PlanItem:
     evaluation_id: str | int | None = None
     candidate_acts: tuple[tuple[str, str], ...] = ()
     candidate_devices: tuple[str, ...] = ()
-    note: str = ""
+    notice: Notice | None = None
+
+    @property
+    def note(self) -> str:
+        """Return the note of the item in English ("" when there is none)."""
+        return self.notice.text("en") if self.notice else ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the item as the plan JSON of the issue (plus details)."""
@@ -196,6 +203,7 @@ class PlanItem:
             "evaluation_id": self.evaluation_id,
             "candidate_acts": [{"code": c, "label": lbl} for c, lbl in self.candidate_acts],
             "note": self.note,
+            "notice": self.notice.to_dict() if self.notice else None,
         }
 
 
@@ -205,16 +213,22 @@ class InspectorFlag:
 
     code: str
     severity: str
-    message: str
+    notice: Notice
     device_id: str | None = None
     act_code: str | None = None
 
+    @property
+    def message(self) -> str:
+        """Return the reason in English (the shell words :attr:`notice` in the reader's)."""
+        return self.notice.text("en")
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the flag as JSON-ready data."""
+        """Return the flag as JSON-ready data: ``message`` in English, ``notice`` to word it."""
         return {
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
+            "notice": self.notice.to_dict(),
             "device_id": self.device_id,
             "act_code": self.act_code,
         }
@@ -337,16 +351,20 @@ class _Planner:
         self,
         code: str,
         severity: str,
-        message: str,
+        message: Notice,
         device: str | None = None,
         act: str | None = None,
     ) -> None:
         self.flags.append(InspectorFlag(code, severity, message, device, act))
 
-    def scope_name(self, devices: list[Device], unit_level: bool) -> str:
+    def scope_name(self, devices: list[Device], unit_level: bool) -> dict[str, Any]:
+        """Return the notice (as data) naming the device, or the unit and its group."""
         if not unit_level:
-            return f"device {devices[0].name or devices[0].id}"
-        return f"unit {devices[0].unit or '(no unit)'} ({group_of(devices[0].family)})"
+            return notice("nrd.scope.device", device=devices[0].name or devices[0].id).to_dict()
+        group = group_word(group_of(devices[0].family))
+        if not devices[0].unit:
+            return notice("nrd.scope.no_unit", group=group).to_dict()
+        return notice("nrd.scope.unit", unit=devices[0].unit, group=group).to_dict()
 
     # -- rules ----------------------------------------------------------------------------
     def run(self) -> YearPlan:
@@ -356,8 +374,9 @@ class _Planner:
                 self.flag(
                     "unknown_device",
                     "warning",
-                    f"evaluation {e.evaluation_id} is on device {e.device_id}, which is not "
-                    "in the device list",
+                    notice(
+                        "nrd.flag.unknown_device", evaluation=e.evaluation_id, device=e.device_id
+                    ),
                     e.device_id,
                     e.act_code,
                 )
@@ -375,14 +394,18 @@ class _Planner:
                     device=d,
                     unit=d.unit,
                     group=group_of(d.family),
-                    note="outside the perimeter defined by the RAN",
+                    notice=notice("nrd.plan.outside_perimeter"),
                 )
                 if adult or paed:
                     self.flag(
                         "outside_perimeter_listed_acts",
                         "warning",
-                        f"device {d.name or d.id} is outside the perimeter but performed "
-                        f"listed acts in {self.year} ({', '.join(sorted(adult | paed))})",
+                        notice(
+                            "nrd.flag.outside_perimeter_listed_acts",
+                            device=d.name or d.id,
+                            year=self.year,
+                            acts=sorted(adult | paed),
+                        ),
                         d.id,
                     )
                 continue
@@ -394,7 +417,7 @@ class _Planner:
                     device=d,
                     unit=d.unit,
                     group=group_of(d.family),
-                    note=f"performed none of the listed acts in {self.year}: no obligation",
+                    notice=notice("nrd.plan.no_listed_act", year=self.year),
                 )
                 continue
             active.append(d)
@@ -437,14 +460,18 @@ class _Planner:
                 act_code=act,
                 act_label=self.label(act),
                 evaluation_id=rec.evaluation_id,
-                note=f"evaluated on {rec.date.isoformat()}",
+                notice=notice("nrd.plan.evaluated_on", date=rec.date.isoformat()),
             )
             if not rec.complete:
                 self.flag(
                     "incomplete_sample",
                     "warning",
-                    f"{scope}: evaluation {rec.evaluation_id} of {act} has fewer patients "
-                    "than required",
+                    notice(
+                        "nrd.flag.incomplete_sample",
+                        scope=scope,
+                        evaluation=rec.evaluation_id,
+                        act=act,
+                    ),
                     rec.device_id,
                     act,
                 )
@@ -455,8 +482,12 @@ class _Planner:
                 self.flag(
                     "same_act_as_previous_year",
                     "nonconformity",
-                    f"{scope}: {act} was already evaluated in {self.year - 1}; the acts "
-                    "must differ between N and N-1",
+                    notice(
+                        "nrd.flag.same_act_as_previous_year",
+                        scope=scope,
+                        act=act,
+                        year=self.year - 1,
+                    ),
                     None if unit_level else devs[0].id,
                     act,
                 )
@@ -465,9 +496,13 @@ class _Planner:
             return
         fresh = sorted(performed - set(done) - previous)
         candidates = fresh or sorted(performed - set(done))
-        note = f"{missing} of {needed} {population.value} act(s) still to evaluate in {self.year}"
-        if not fresh:
-            note += " (only acts evaluated in N-1 remain)"
+        note = notice(
+            "nrd.plan.acts_to_evaluate" if fresh else "nrd.plan.acts_to_evaluate_repeated",
+            missing=missing,
+            needed=needed,
+            population=population_word(population),
+            year=self.year,
+        )
         for _ in range(missing):
             self.item(
                 requirement,
@@ -480,14 +515,20 @@ class _Planner:
                 candidate_devices=tuple(
                     d.id for d in devs if self.performed(d, population) & set(candidates)
                 ),
-                note=note,
+                notice=note,
             )
         if self.closed:
             self.flag(
                 "late",
                 "nonconformity",
-                f"{scope}: {missing} of {needed} {population.value} act(s) not evaluated in "
-                f"{self.year}",
+                notice(
+                    "nrd.flag.late",
+                    scope=scope,
+                    missing=missing,
+                    needed=needed,
+                    population=population_word(population),
+                    year=self.year,
+                ),
                 None if unit_level else devs[0].id,
             )
 
@@ -499,14 +540,15 @@ class _Planner:
         if not unit_level:
             common["device"] = devs[0]
         concerned = [d for d in devs if self.share(d) > threshold]
-        shares = ", ".join(f"{d.name or d.id} {self.share(d):.1%}" for d in devs)
+        shares = [f"{d.name or d.id} {self.share(d):.1%}" for d in devs]
+        limit = f"{threshold:.0%}"
         if not concerned:
             self.item(
                 requirement,
                 PlanStatus.NOT_REQUIRED,
                 Population.PAEDIATRIC,
                 **common,
-                note=f"paediatric activity ≤ {threshold:.0%} ({shares})",
+                notice=notice("nrd.plan.paediatric_below", threshold=limit, shares=shares),
             )
             return
         acts = frozenset().union(*(self.performed(d, Population.PAEDIATRIC) for d in concerned))
@@ -516,8 +558,9 @@ class _Planner:
                 PlanStatus.NOT_REQUIRED,
                 Population.PAEDIATRIC,
                 **common,
-                note=f"paediatric activity above {threshold:.0%} ({shares}) but no listed "
-                "act performed in children",
+                notice=notice(
+                    "nrd.plan.paediatric_no_listed_act", threshold=limit, shares=shares
+                ),
             )
             return
         ids = {d.id for d in devs}
@@ -535,15 +578,26 @@ class _Planner:
                 act_code=rec.act_code,
                 act_label=self.label(rec.act_code),
                 evaluation_id=rec.evaluation_id,
-                note=f"evaluated on {rec.date.isoformat()}"
-                + (f", category {rec.category}" if rec.category else ""),
+                notice=(
+                    notice(
+                        "nrd.plan.evaluated_on_category",
+                        date=rec.date.isoformat(),
+                        category=rec.category,
+                    )
+                    if rec.category
+                    else notice("nrd.plan.evaluated_on", date=rec.date.isoformat())
+                ),
             )
             if not rec.complete:
                 self.flag(
                     "incomplete_sample",
                     "warning",
-                    f"{scope}: paediatric evaluation {rec.evaluation_id} of {rec.act_code} "
-                    "has fewer patients than required",
+                    notice(
+                        "nrd.flag.incomplete_sample_paediatric",
+                        scope=scope,
+                        evaluation=rec.evaluation_id,
+                        act=rec.act_code,
+                    ),
                     rec.device_id,
                     rec.act_code,
                 )
@@ -551,8 +605,12 @@ class _Planner:
                 self.flag(
                     "same_act_as_previous_year",
                     "nonconformity",
-                    f"{scope}: paediatric act {rec.act_code} was already evaluated in "
-                    f"{self.year - 1}",
+                    notice(
+                        "nrd.flag.same_act_as_previous_year_paediatric",
+                        scope=scope,
+                        act=rec.act_code,
+                        year=self.year - 1,
+                    ),
                     rec.device_id,
                     rec.act_code,
                 )
@@ -565,15 +623,15 @@ class _Planner:
             **common,
             candidate_acts=tuple((a, self.label(a)) for a in candidates),
             candidate_devices=tuple(d.id for d in concerned),
-            note=f"paediatric activity above {threshold:.0%} ({shares}): 1 act, 1 weight "
-            "category, 10 consecutive children",
+            notice=notice("nrd.plan.paediatric_due", threshold=limit, shares=shares),
         )
         if self.closed:
             self.flag(
                 "late",
                 "nonconformity",
-                f"{scope}: paediatric activity above {threshold:.0%} but no paediatric "
-                f"evaluation in {self.year}",
+                notice(
+                    "nrd.flag.late_paediatric", scope=scope, threshold=limit, year=self.year
+                ),
                 None if unit_level else devs[0].id,
             )
 
@@ -591,20 +649,20 @@ class _Planner:
                 act_code=rec.act_code,
                 act_label=self.label(rec.act_code),
                 evaluation_id=rec.evaluation_id,
-                note=f"evaluated on {rec.date.isoformat()}",
+                notice=notice("nrd.plan.evaluated_on", date=rec.date.isoformat()),
             )
             return
         if mine:
             last = mine[-1].date.year
             deadline = last + FIVE_YEARS
-            history = f"last evaluated in {last}"
+            history = notice("nrd.plan.history.last", year=last).to_dict()
         else:
             first = d.first_year if d.first_year is not None else self.year - (FIVE_YEARS - 1)
             deadline = first + FIVE_YEARS - 1
             history = (
-                f"never evaluated, in the perimeter since {d.first_year}"
+                notice("nrd.plan.history.never", year=d.first_year).to_dict()
                 if d.first_year is not None
-                else "no evaluation on record"
+                else notice("nrd.plan.history.none").to_dict()
             )
         if deadline > self.year:
             self.item(
@@ -612,7 +670,7 @@ class _Planner:
                 PlanStatus.NOT_REQUIRED,
                 Population.ADULT,
                 **common,
-                note=f"{history}: next evaluation due by {deadline}",
+                notice=notice("nrd.plan.five_year_next", history=history, deadline=deadline),
             )
             return
         status = self.open_status if deadline == self.year else PlanStatus.LATE
@@ -627,14 +685,17 @@ class _Planner:
                     self.performed(d, Population.ADULT) | self.performed(d, Population.PAEDIATRIC)
                 )
             ),
-            note=f"{history}: every device is evaluated at least once in {FIVE_YEARS} years "
-            f"(due by {deadline})",
+            notice=notice(
+                "nrd.plan.five_year_due", history=history, years=FIVE_YEARS, deadline=deadline
+            ),
         )
         if status is PlanStatus.LATE:
             self.flag(
                 "five_year",
                 "nonconformity",
-                f"device {d.name or d.id}: {history}, not evaluated within {FIVE_YEARS} years",
+                notice(
+                    "nrd.flag.five_year", device=d.name or d.id, history=history, years=FIVE_YEARS
+                ),
                 d.id,
             )
 

@@ -25,6 +25,7 @@ from typing import Any
 from kerma.reference.vocabulary import display_unit
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.services import device_info
+from kerma.web.nrd.templatetags.nrd_notices import word
 
 STATUS_FR = {
     "below_vgd": "inférieure à la VGD",
@@ -184,7 +185,7 @@ def summary_rows(evaluation: Evaluation) -> list[list[Any]]:
                 _cell(r.get("vgd")),
                 _cell(r.get("nrd")),
                 STATUS_FR.get(r["status"], r["status"]),
-                r.get("reference", ""),
+                word(r.get("reference_notice"), "fr", r.get("reference", "")),
                 r.get("reference_source", ""),
             ]
         )
@@ -212,8 +213,9 @@ def summary_rows(evaluation: Evaluation) -> list[list[Any]]:
         ["Le", evaluation.signed_at.strftime("%d/%m/%Y %H:%M") if evaluation.signed_at else ""],
         ["Version précédente", f"#{evaluation.previous_id}" if evaluation.previous_id else ""],
     ]
-    for message in evaluation.messages:
-        rows.append(["Remarque", message])
+    # The notices in French; an evaluation stored before notices has its English messages.
+    for message in evaluation.notices or evaluation.messages:
+        rows.append(["Remarque", word(message, "fr")])
     return rows
 
 

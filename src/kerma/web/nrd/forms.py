@@ -13,6 +13,13 @@ from kerma.web.dose.models import Device
 DATE = {"type": "date"}
 
 
+# How a rule matches a name, as the pages say it (the stored value is the MatchKind's).
+MATCH_LABELS = {
+    "exact": _("exact name"),
+    "contains": _("contains"),
+    "regex": _("regular expression"),
+}
+
 class _UserDevicesMixin:
     """Narrows the ``device`` field to the devices of the user's units (``user=`` argument)."""
 
@@ -99,7 +106,9 @@ class MappingForm(_UserDevicesMixin, forms.Form):
         empty_label=_("All devices"),
     )
     kind = forms.ChoiceField(
-        label=_("Match"), choices=[(k.value, k.value) for k in MatchKind], initial="contains"
+        label=_("Match"),
+        choices=[(k.value, MATCH_LABELS.get(k.value, k.value)) for k in MatchKind],
+        initial="contains",
     )
     pattern = forms.CharField(label=_("Pattern"))
     act_code = forms.CharField(label=_("Act code"), max_length=64)

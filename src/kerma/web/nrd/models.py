@@ -32,6 +32,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kerma.notices import Notice, notice
 from kerma.nrd.mapping import MappingRule, MappingRuleError, MatchKind, ProtocolMapper
 from kerma.reference.loader import parse_reference_csv
 from kerma.reference.tables import ReferenceSet
@@ -501,6 +502,9 @@ class Evaluation(AuditedModel):
     unmapped = models.JSONField(default=list, blank=True)
     results = models.JSONField(default=list, blank=True)
     messages = models.JSONField(default=list, blank=True)
+    # The same messages as codes with parameters (kerma.notices), worded in the reader's
+    # language; empty for evaluations stored before notices, which show ``messages``.
+    notices = models.JSONField(default=list, blank=True)
     overrides = models.JSONField(default=dict, blank=True)
     excluded_by_user = models.JSONField(default=list, blank=True)
     mapping_rules = models.JSONField(default=list, blank=True)
@@ -588,22 +592,23 @@ class Evaluation(AuditedModel):
         return chain
 
     # -- rules ---------------------------------------------------------------------------
-    def sign_off_problems(self, actions: Iterable[CorrectiveAction] | None = None) -> list[str]:
-        """Return why the evaluation cannot be signed off yet (empty when it can)."""
-        problems: list[str] = []
+    def sign_off_notices(self, actions: Iterable[CorrectiveAction] | None = None) -> list[Notice]:
+        """Return why the evaluation cannot be signed off yet, as notices (empty when it can)."""
+        problems: list[Notice] = []
         if not self.analysis.strip():
-            problems.append("the physicist's analysis is missing")
+            problems.append(notice("nrd.problem.analysis_missing"))
         if self.exceeds_nrd:
             if actions is None:
                 actions = list(self.actions.all()) if self.pk else []
             planned = [a for a in actions if a.owner.strip() and a.due_date]
             if not self.justification.strip() and not planned:
-                quantities = ", ".join(r["quantity"] for r in self.exceedances)
-                problems.append(
-                    f"the median is above the NRD ({quantities}): give a justification or "
-                    "corrective actions with an owner and a due date"
-                )
+                quantities = [r["quantity"] for r in self.exceedances]
+                problems.append(notice("nrd.problem.exceeds_without_answer", quantities=quantities))
         return problems
+
+    def sign_off_problems(self, actions: Iterable[CorrectiveAction] | None = None) -> list[str]:
+        """Return why the evaluation cannot be signed off yet, in English (empty when it can)."""
+        return [n.text("en") for n in self.sign_off_notices(actions)]
 
     def check_save(self, old: Any) -> None:
         if old is not None and old.signed_at is not None:

@@ -74,6 +74,7 @@ from kerma.web.nrd.services import (
     unmapped_listing,
     year_plan,
 )
+from kerma.web.nrd.templatetags.nrd_notices import reason, word
 
 STATUS_LABELS = {
     "below_vgd": gettext_lazy("below the VGD"),
@@ -340,7 +341,7 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
                 )
                 evaluation = save_evaluation(run, by=_actor(request))
             except (ValueError, LookupError) as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, reason(exc))
             else:
                 return redirect("nrd_evaluation", pk=evaluation.pk)
     else:
@@ -364,6 +365,7 @@ def _selected_rows(evaluation: Evaluation) -> tuple[list[str], list[dict[str, An
                 "event_uid": item.get("event_uid"),
                 "protocol": (item.get("acquisition") or {}).get("protocol") or "",
                 "explanation": choice.get("explanation", ""),
+                "explanation_notice": choice.get("notice"),
                 "overridden": choice.get("overridden", False),
                 "patient": item.get("patient") or {},
                 "values": [values.get(q) for q in quantities],
@@ -409,6 +411,8 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nrd/evaluation_detail.html",
         {
             "evaluation": evaluation,
+            # Stored before notices existed: the English messages, shown as written.
+            "notes": evaluation.notices or evaluation.messages,
             "population_label": POPULATION_LABELS.get(evaluation.population),
             "abrogated": evaluation.reference_status == "abrogated",
             "results": results,
@@ -419,7 +423,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "trail": trail,
             "superseded_by": superseded_by,
-            "problems": [] if evaluation.is_signed else evaluation.sign_off_problems(actions),
+            "problems": [] if evaluation.is_signed else evaluation.sign_off_notices(actions),
             "can_change": draft and user.has_perm("nrd.change_evaluation"),
             "can_follow": user.has_perm("nrd.change_evaluation"),
             "can_sign": draft and user.has_perm("nrd.sign_evaluation"),
@@ -611,7 +615,10 @@ def _evaluation_post(request: HttpRequest, evaluation: Evaluation) -> HttpRespon
     except FrozenEvaluationError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _problems(exc))
+        problems = evaluation.sign_off_notices() if step == "sign" else []
+        # Sign-off refused: its reasons in the page's language (the model raises them in English).
+        text = "; ".join(word(p) for p in problems) if problems else _problems(exc)
+        messages.error(request, text)
     return redirect("nrd_evaluation", pk=evaluation.pk)
 
 
@@ -679,7 +686,7 @@ def mappings(request: HttpRequest) -> HttpResponse:
                     priority=data["priority"],
                 )
             except ValueError as exc:
-                form.add_error("act_code", str(exc))
+                form.add_error("act_code", reason(exc))
             except ValidationError as exc:
                 form.add_error(None, _problems(exc))
             else:

@@ -28,6 +28,7 @@ from kerma.web.nrd.manual import (
     save_manual_evaluation,
     split_text,
 )
+from kerma.web.nrd.templatetags.nrd_notices import reason
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -84,7 +85,7 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
             except ManualEntryError as exc:
                 errors = exc.errors
             except (ValueError, LookupError) as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, reason(exc))
             else:
                 return redirect("nrd_evaluation", pk=evaluation.pk)
     else:

@@ -96,3 +96,19 @@ def test_csv_has_the_same_rows(evaluation, tmp_path):
 def test_unknown_format_is_refused(evaluation, tmp_path):
     with pytest.raises(ValueError, match="xlsx or csv"):
         export(evaluation, "pdf", tmp_path / "x.pdf")
+
+
+def test_remarks_and_references_are_in_french(rx_unit):
+    from kerma.web.nrd.exports import summary_rows
+
+    unit = rx_unit(ABOVE)
+    run = run_evaluation(
+        unit["device"], "RX-THORAX-PA", reference_name="fr-2011-arrete", **PERIOD
+    )
+    rows = summary_rows(save_evaluation(run, by="p"))
+    remarks = [r[1] for r in rows if r and r[0] == "Remarque"]
+    assert "valeurs de référence de fr-2011-arrete (abrogé) : pas la réglementation en vigueur" in (
+        remarks
+    )
+    (dap,) = [r for r in rows if r and r[0] == "PDS"]
+    assert dap[6].startswith("fr-2011-arrete (abrogé), ")

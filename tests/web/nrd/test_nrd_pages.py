@@ -4,6 +4,7 @@ protocol mappings; read-only for an inspector; French by default, English on req
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import User
@@ -155,6 +156,8 @@ def test_new_evaluation_form_runs_the_service(physicist, room):
         },
     )
     assert unknown.status_code == 200 and "NO-SUCH-ACT" in unknown.content.decode()
+    # The refusal in the page's language (French by default).
+    assert "n'est dans aucun jeu de référence" in unescape(unknown.content.decode())
 
 
 def test_analysis_action_sign_off_and_supersede(physicist, draft):
@@ -278,3 +281,51 @@ def test_an_inspector_cannot_load_a_reference_file(inspector):
     assert inspector.post("/nrd/references/", {"file": upload, "citation": "x"}).status_code == 403
     use = {"step": "use", "family": "ct", "set_name": "fr-2011-arrete"}
     assert inspector.post("/nrd/references/", use).status_code == 403
+
+
+# ---- what the core found, worded in the page's language -------------------------------------
+
+# English sentences of the core (plan notes, flags, evaluation messages, acquisition choices,
+# sign-off problems) and their French wording (kerma/nrd/wording.py).
+PLAN_WORDS = [
+    ("outside the perimeter defined by the RAN", "hors du périmètre défini par le RAN"),
+    ("performed none of the listed acts in 2024", "aucun des actes listés réalisé en 2024"),
+    ("evaluated on 2024-01-01", "évalué le 2024-01-01"),
+    ("paediatric activity ≤ 5%", "activité pédiatrique ≤ 5%"),
+    ("is not signed off", "n'est pas validée"),
+    ("the physicist's analysis is missing", "l'analyse du physicien médical manque"),
+    ("the median is above the NRD (dap)", "la médiane dépasse le NRD (dap)"),
+]
+EVALUATION_WORDS = [
+    ("are mapped to no act", "ne sont associés à aucun acte"),
+    ("not the regulation in force", "pas la réglementation en vigueur"),
+    ("the only candidate", "la seule candidate"),
+    ("the physicist's analysis is missing", "l'analyse du physicien médical manque"),
+]
+
+
+def test_core_notices_are_worded_in_french_and_in_english(physicist, room, draft):
+    from kerma.web.nrd.services import set_device_settings
+
+    outside = Device.objects.create(
+        identity_key="rx-2", serial_number="rx-2", category=Device.Category.RADIOGRAPHY
+    )
+    set_device_settings(outside, by="phys", in_perimeter=False)
+    Device.objects.create(identity_key="ct-1", serial_number="ct-1", category=Device.Category.CT)
+    old = save_evaluation(
+        run_evaluation(room, "RX-THORAX-PA", reference_name="fr-2011-arrete", **PERIOD), by="phys"
+    )
+    assert old.notices and all("code" in n for n in old.notices)
+    pages = [("/nrd/?year=2024", PLAN_WORDS), (f"/nrd/evaluations/{old.pk}/", EVALUATION_WORDS)]
+    for url, words in pages:
+        french = unescape(physicist.get(url, **FRENCH).content.decode())
+        english = unescape(physicist.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+        for en, fr in words:
+            assert en not in french and fr in french, (url, en)
+            assert en in english, (url, en)
+
+
+def test_an_evaluation_stored_before_notices_shows_its_messages(physicist, draft):
+    Evaluation.objects.filter(pk=draft.pk).update(notices=[], messages=["an old message"])
+    page = physicist.get(f"/nrd/evaluations/{draft.pk}/", **FRENCH).content.decode()
+    assert "an old message" in page
