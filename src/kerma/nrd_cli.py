@@ -68,7 +68,7 @@ def _actor(by: str | None) -> str:
 
 @contextmanager
 def _acting(by: str | None) -> Iterator[str]:
-    from kerma.web.nrd.audit import acting_as
+    from kerma.web.audit.log import acting_as
 
     name = _actor(by)
     with acting_as(name):
@@ -764,7 +764,7 @@ def audit_command(
 ) -> None:
     """Show the audit log: who changed what, when, before and after."""
     _setup()
-    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.audit.models import AuditEntry
 
     rows = AuditEntry.objects.order_by("-at", "-id")
     if object_type:

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from kerma.nrd_cli import nrd_app, reference_app
-from kerma.web.nrd.models import AuditEntry, Evaluation
+from kerma.web.audit.models import AuditEntry
+from kerma.web.nrd.models import Evaluation
 
 pytestmark = pytest.mark.django_db
 

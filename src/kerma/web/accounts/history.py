@@ -67,7 +67,7 @@ register_scope("user", _user_ids)
 
 def visible_entries(user: Any) -> QuerySet:
     """Return the audit entries ``user`` may read, newest first."""
-    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.audit.models import AuditEntry
 
     entries = AuditEntry.objects.order_by("-at", "-id")
     if sees_all_units(user):

@@ -26,7 +26,7 @@ def _user_data(user: Any) -> dict[str, Any]:
 
 
 def _record(obj: Any, action: str, **kwargs: Any) -> None:
-    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.audit.models import AuditEntry
 
     AuditEntry.record(obj, action, **kwargs)
 
@@ -40,7 +40,7 @@ def _remember_user(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_save, sender=get_user_model())
 def _audit_user(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    from kerma.web.nrd.audit import changed
+    from kerma.web.audit.log import changed
 
     after = _user_data(instance)
     before = getattr(instance, "_audit_before", None)

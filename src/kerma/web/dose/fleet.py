@@ -243,7 +243,7 @@ class DeviceForm(forms.ModelForm):
 
 
 def _device_audit_data(device: Device, in_perimeter: bool | None) -> dict[str, Any]:
-    from kerma.web.nrd.audit import jsonable
+    from kerma.web.audit.log import jsonable
 
     data = {name: getattr(device, name) for name in DeviceForm.Meta.fields if name != "unit"}
     data["unit"] = device.unit_id
@@ -260,8 +260,8 @@ def _in_perimeter(device: Device) -> bool:
 
 def _save_device(request: HttpRequest, device: Device, form: DeviceForm) -> None:
     """Save the inventory form; the change and its before/after go to the audit log."""
-    from kerma.web.nrd.audit import acting_as, actor_of, changed
-    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.audit.log import acting_as, actor_of, changed
+    from kerma.web.audit.models import AuditEntry
     from kerma.web.nrd.services import set_device_settings
 
     by = actor_of(request.user)
@@ -328,7 +328,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-count", "modality")
     )
     latest = list(select_exams(include_tests=True).filter(device=device)[:LATEST_EXAMS_OF_DEVICE])
-    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.audit.models import AuditEntry
 
     history = list(
         AuditEntry.objects.filter(

@@ -16,8 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kerma.web.audit.models import AuditedModel
 from kerma.web.dose.models import Device, Exam
-from kerma.web.nrd.models import AuditedModel
 
 # The levels and where they come from (../shared/reference/followup_thresholds.md). They are the
 # United States' NCRP Report 168 / SIR "substantial radiation dose level" (SRDL), read from

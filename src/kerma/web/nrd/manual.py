@@ -41,8 +41,8 @@ from kerma.nrd.rules import EVALUATED_QUANTITIES
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import PER_ACQUISITION, PER_PROCEDURE, Family, Population
 from kerma.units import bmi
+from kerma.web.audit.log import jsonable
 from kerma.web.dose.models import Device
-from kerma.web.nrd.audit import jsonable
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.references import reference_for_act
 from kerma.web.nrd.services import EvaluationRun, StreamStats, _content, device_family

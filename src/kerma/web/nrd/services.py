@@ -49,8 +49,8 @@ from kerma.nrd.rules import DECISION_2019
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import Family, Population
 from kerma.units import bmi
+from kerma.web.audit.log import jsonable
 from kerma.web.dose.models import Device, Event, Exam
-from kerma.web.nrd.audit import jsonable
 from kerma.web.nrd.models import (
     CorrectiveAction,
     DeviceSettings,
