@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from kerma.web.accounts.scope import device_filter, sees_all_units, visible_units
+from kerma.web.audit.models import AuditEntry
 
 # object_type -> function(user) -> the ids (as text) the user may see
 ScopeFunction = Callable[[Any], "QuerySet | list[Any]"]
@@ -67,8 +68,6 @@ register_scope("user", _user_ids)
 
 def visible_entries(user: Any) -> QuerySet:
     """Return the audit entries ``user`` may read, newest first."""
-    from kerma.web.audit.models import AuditEntry
-
     entries = AuditEntry.objects.order_by("-at", "-id")
     if sees_all_units(user):
         return entries

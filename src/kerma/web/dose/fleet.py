@@ -28,6 +28,8 @@ from kerma.web.accounts.scope import (
     visible_devices,
     visible_units,
 )
+from kerma.web.audit.log import acting_as, actor_of, changed, jsonable
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Device, Exam, QuarantinedFile
 from kerma.web.dose.panels import dashboard_panels
 from kerma.web.dose.queries import select_exams
@@ -157,15 +159,19 @@ class DeviceForm(forms.ModelForm):
 
 
 def _device_audit_data(device: Device, in_perimeter: bool | None) -> dict[str, Any]:
-    from kerma.web.audit.log import jsonable
-
     data = {name: getattr(device, name) for name in DeviceForm.Meta.fields if name != "unit"}
     data["unit"] = device.unit_id
     data["in_perimeter"] = in_perimeter
     return jsonable(data)
 
 
+# The device form edits the RAN's perimeter, which the NRD app keeps (DeviceSettings): the one
+# place, with the exam list's act filter (queries.act_filter, views.act_choices), where dose
+# reads nrd. Allowed by issue 10 ("one way through the code"); nrd → dose is the natural way.
+
+
 def _in_perimeter(device: Device) -> bool:
+    """Return whether ``device`` is in the RAN's perimeter (NRD evaluations required)."""
     from kerma.web.nrd.services import settings_of
 
     settings = settings_of(device)
@@ -174,9 +180,7 @@ def _in_perimeter(device: Device) -> bool:
 
 def _save_device(request: HttpRequest, device: Device, form: DeviceForm) -> None:
     """Save the inventory form; the change and its before/after go to the audit log."""
-    from kerma.web.audit.log import acting_as, actor_of, changed
-    from kerma.web.audit.models import AuditEntry
-    from kerma.web.nrd.services import set_device_settings
+    from kerma.web.nrd.services import set_device_settings  # the perimeter, see above
 
     by = actor_of(request.user)
     stored = Device.objects.get(pk=device.pk)
@@ -204,7 +208,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             d.unit.name if d.unit else "", d.category, d.display_name, d.manufacturer, d.model
         ),
     )
-    from kerma.web.nrd.models import DeviceSettings
+    from kerma.web.nrd.models import DeviceSettings  # the perimeter, see _in_perimeter
 
     outside = set(
         DeviceSettings.objects.filter(in_perimeter=False).values_list("device_id", flat=True)
@@ -242,8 +246,6 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-count", "modality")
     )
     latest = list(select_exams(include_tests=True).filter(device=device)[:LATEST_EXAMS_OF_DEVICE])
-    from kerma.web.audit.models import AuditEntry
-
     history = list(
         AuditEntry.objects.filter(
             Q(object_type="device", object_id=str(device.pk))
