@@ -142,6 +142,11 @@ def test_the_audit_trail_is_the_ground_floor_of_the_web_apps():
     assert _offending(sorted((web / "audit").rglob("*.py")), others) == []
 
 
+def test_accounts_know_nothing_of_the_apps_that_audit_through_them():
+    accounts = sorted((KERMA / "web" / "accounts").rglob("*.py"))
+    assert _offending(accounts, ("kerma.web.nrd", "kerma.web.followup", "kerma.web.charts")) == []
+
+
 # The dose app reads the NRD app in two places only, both allowed by issue 10 ("one way through
 # the code"): the device form edits the RAN's perimeter (DeviceSettings), and the exam list
 # filters by NRD act (the protocol mappings). Everything else of the NRD on dose's pages comes

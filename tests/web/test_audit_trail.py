@@ -7,7 +7,11 @@ from django.urls import reverse
 
 from kerma import notices
 from kerma.notices import Notice
+from kerma.web.accounts.history import visible_entries
+from kerma.web.accounts.models import Unit
 from kerma.web.audit.models import AuditEntry
+from kerma.web.dose.models import Device
+from kerma.web.nrd.services import add_mapping
 from users import role_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:No directory at")]
@@ -50,3 +54,20 @@ def test_the_history_page_words_notices_in_the_readers_language(client, worded_c
     english = client.get(reverse("history"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "3 examens mis de côté" in french
     assert "3 exams set aside" in english
+
+
+def test_the_nrd_registers_the_scopes_of_its_entries_in_the_history():
+    """Registered by the NRD app (kerma.web.nrd.history), not known to accounts: an inspector
+    of one unit reads the mappings of its devices and the shared ones, not another unit's."""
+    mappings = {}
+    for code in ("north", "south"):
+        unit = Unit.objects.create(code=code, name=code)
+        device = Device.objects.create(identity_key=code, manufacturer="ACME", model="RX",
+                                       serial_number=code, unit=unit)
+        mappings[code], _ = add_mapping(by="phys", pattern=code.upper(), act_code="RX-THORAX-PA",
+                                        device=device, refresh=False)
+    shared, _ = add_mapping(by="phys", pattern="ALL", act_code="RX-THORAX-PA", refresh=False)
+    inspector = role_user("insp", "inspector", [Unit.objects.get(code="north")])
+    seen = set(visible_entries(inspector).filter(object_type="mapping")
+               .values_list("object_id", flat=True))
+    assert seen == {str(mappings["north"].pk), str(shared.pk)}

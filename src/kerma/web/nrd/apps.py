@@ -9,6 +9,7 @@ class NrdConfig(AppConfig):
 
     def ready(self) -> None:
         from kerma.web.dose.panels import register_dashboard_panel
-        from kerma.web.nrd import panels
+        from kerma.web.nrd import history, panels
 
+        history.register()
         register_dashboard_panel(panels.dashboard_panel)
