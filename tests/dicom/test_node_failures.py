@@ -47,7 +47,8 @@ def _store(port: int, path: Path) -> int:
 
 def test_an_object_that_cannot_be_written_is_not_acknowledged(tmp_path):
     inbox = Inbox(tmp_path / "inbox")
-    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1", inbox=inbox)
+    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1",
+                       deliver=inbox.put)
     node.start()
     try:
         report = _report(tmp_path, 1)
@@ -62,10 +63,32 @@ def test_an_object_that_cannot_be_written_is_not_acknowledged(tmp_path):
         node.stop()
 
 
+def test_the_node_acknowledges_only_what_deliver_kept(tmp_path):
+    """The node hands the bytes and the caller's AE title to ``deliver``; when it raises
+    (whatever the error), the sender is told to retry."""
+    kept: list[tuple[bytes, str]] = []
+
+    def deliver(data: bytes, origin: str) -> None:
+        if len(kept) >= 1:
+            raise RuntimeError("store unavailable")
+        kept.append((data, origin))
+
+    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1", deliver=deliver)
+    node.start()
+    try:
+        assert _store(node.port, _report(tmp_path, 5)) == 0x0000
+        assert _store(node.port, _report(tmp_path, 6)) == OUT_OF_RESOURCES
+        assert "store unavailable" in node.state.last_error
+        assert [origin for _data, origin in kept] == ["CT1"]
+        assert b"DICM" in kept[0][0][:200]  # Part 10 bytes, file meta included
+    finally:
+        node.stop()
+
+
 def test_while_the_database_is_down_senders_are_told_to_retry(tmp_path):
     inbox = Inbox(tmp_path / "inbox")
     state = NodeState(database_ok=False)
-    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1", inbox=inbox,
+    node = StorageNode(aet="KERMA", port=free_port(), host="127.0.0.1", deliver=inbox.put,
                        state=state)
     node.start()
     try:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from kerma.web.accounts.models import Unit
 from kerma.web.accounts.roles import ROLE_RULES, ensure_roles, role_of
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Device, Event, Exam
-from kerma.web.nrd.models import AuditEntry
 from kerma.web.nrd.services import add_action, add_mapping, run_evaluation, save_evaluation
 from users import role_user
 

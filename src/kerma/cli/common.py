@@ -131,7 +131,7 @@ def actor(by: str | None) -> str:
 @contextmanager
 def acting(by: str | None) -> Iterator[str]:
     """Record the changes made inside as done by :func:`actor` (audit log); yield the name."""
-    from kerma.web.nrd.audit import acting_as
+    from kerma.web.audit.log import acting_as
 
     name = actor(by)
     with acting_as(name):

@@ -679,7 +679,7 @@ def audit_command(
 ) -> None:
     """Show the audit log: who changed what, when, before and after."""
     setup()
-    from kerma.web.nrd.models import AuditEntry
+    from kerma.web.audit.models import AuditEntry
 
     rows = AuditEntry.objects.order_by("-at", "-id")
     if object_type:

@@ -1,10 +1,12 @@
-"""The DICOM node: a storage SCP (C-STORE, C-ECHO) that writes what it receives to the inbox.
+"""The DICOM node: a storage SCP (C-STORE, C-ECHO) that hands what it receives to ``deliver``.
 
 Modalities and PACS send dose reports (and images, for their dose headers) to Kerma's AE. The
-node knows nothing of the database: it answers success only once the object is on disk in the
-:class:`~kerma.ingest.inbox.Inbox` (flushed and renamed), and a failure status (0xA700, out of
-resources) when it cannot be kept, or while the importer says the database is unreachable, so
-that the sender retries. Pixel data is dropped before writing: Kerma needs the header only.
+node knows nothing of the database nor of the importer: whoever builds it hands it a
+``deliver(data, origin)`` callable that keeps the object durably (the import worker passes the
+inbox's ``put``, which writes, flushes and renames the file before returning). The node answers
+success only once ``deliver`` has returned, and a failure status (0xA700, out of resources)
+when ``deliver`` raises, or while the importer says the database is unreachable, so that the
+sender retries. Pixel data is dropped before delivering: Kerma needs the header only.
 
 Who may send: an optional allow-list of calling AE titles, each optionally tied to an address
 (``CT1``, ``CT1@10.1.2.3``); anyone else is rejected at association with "calling AE title not
@@ -37,7 +39,6 @@ from kerma.dicom.rawfile import (
     RawParseError,
     read_item,
 )
-from kerma.ingest.inbox import Inbox
 
 LOGGER = logging.getLogger("kerma.node")
 
@@ -70,6 +71,10 @@ STORAGE_CLASSES: dict[str, str] = {
     "1.2.840.10008.5.1.4.1.1.7": "Secondary Capture Image (dose screens)",
 }
 
+
+# Keeps one received object (DICOM Part 10 bytes, with their file meta) durably before returning;
+# the second argument is the calling AE title. Raises when the object could not be kept.
+Deliver = Callable[[bytes, str], object]
 
 SR_CLASSES = frozenset(
     uid for uid in STORAGE_CLASSES if uid.startswith("1.2.840.10008.5.1.4.1.1.88.")
@@ -187,14 +192,14 @@ def strip_pixel_data(dataset: bytes, transfer_syntax: str) -> bytes:
 
 
 class StorageNode:
-    """A storage SCP writing received objects into an inbox."""
+    """A storage SCP handing each received object to ``deliver`` before acknowledging it."""
 
     def __init__(
         self,
         *,
         aet: str,
         port: int,
-        inbox: Inbox,
+        deliver: Deliver,
         host: str = "0.0.0.0",  # noqa: S104 - modalities connect from the hospital network
         allow: Iterable[AllowRule] = (),
         state: NodeState | None = None,
@@ -203,7 +208,7 @@ class StorageNode:
         self.aet = aet
         self.port = port
         self.host = host
-        self.inbox = inbox
+        self.deliver = deliver
         self.allow = list(allow)
         self.state = state or NodeState()
         self.on_association = on_association
@@ -321,9 +326,10 @@ class StorageNode:
             syntax = str(event.context.transfer_syntax)
             if str(event.context.abstract_syntax) not in SR_CLASSES:  # an SR has no pixels
                 dataset = strip_pixel_data(dataset, syntax)
-            self.inbox.put(meta + dataset, origin=record.calling_aet)
-        except OSError as exc:
-            # Disk full, permissions...: not kept, so not acknowledged; the sender retries.
+            self.deliver(meta + dataset, record.calling_aet)
+        except Exception as exc:
+            # Disk full, permissions, whatever deliver met: not kept, so not acknowledged; the
+            # sender retries.
             self.state.last_error = f"{datetime.now():%Y-%m-%d %H:%M:%S} inbox write failed: {exc}"
             LOGGER.error(self.state.last_error)
             record.objects_refused += 1

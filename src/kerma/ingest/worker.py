@@ -210,7 +210,7 @@ def start_node_service(
         aet=aet,
         port=port,
         host=host,
-        inbox=inbox,
+        deliver=inbox.put,  # on disk (written, flushed, renamed) before the node answers
         allow=[AllowRule.parse(a) for a in allow],
         state=state,
         on_association=worker.record_association,

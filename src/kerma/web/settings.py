@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "kerma.web.audit",  # the ground floor: the apps after it write their history there
     "kerma.web.accounts",
     "kerma.web.dose",
     "kerma.web.node",

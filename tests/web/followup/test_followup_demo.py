@@ -9,10 +9,10 @@ import pytest
 
 from kerma.demo import generate_demo
 from kerma.ingest.pipeline import import_paths
+from kerma.web.audit.models import AuditEntry
 from kerma.web.followup.demo import prepare_demo_followup
 from kerma.web.followup.models import Alert, RoomGeometry, SkinDoseMap
 from kerma.web.nrd.demo_plan import PHYSICIST
-from kerma.web.nrd.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 from tests.web.followup.conftest import PASSWORD
 
 from kerma.web.accounts.roles import INSPECTOR, PHYSICIST, RADIOGRAPHER
+from kerma.web.audit.models import AuditEntry
 from kerma.web.followup.alerts import evaluate_exam
 from kerma.web.followup.models import Alert, AlertSettings, RoomGeometry, SkinDoseMap
 from kerma.web.followup.panels import dashboard_panel, exam_panel
-from kerma.web.nrd.models import AuditEntry
 
 pytestmark = [
     pytest.mark.django_db,

@@ -9,8 +9,9 @@ import pytest
 
 from kerma.demo import generate_demo
 from kerma.ingest.pipeline import import_paths
+from kerma.web.audit.models import AuditEntry
 from kerma.web.nrd.demo_plan import PHYSICIST, RAN, prepare_demo_plan
-from kerma.web.nrd.models import AuditEntry, Evaluation
+from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.services import evaluation_to_dict, year_plan
 
 pytestmark = pytest.mark.django_db

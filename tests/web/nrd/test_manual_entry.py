@@ -12,6 +12,7 @@ from django.urls import reverse
 from typer.testing import CliRunner
 
 from kerma.cli.nrd import nrd_app
+from kerma.web.audit.models import AuditEntry
 from kerma.web.nrd.manual import (
     is_manual,
     parse_rows,
@@ -20,7 +21,7 @@ from kerma.web.nrd.manual import (
     save_manual_evaluation,
     split_text,
 )
-from kerma.web.nrd.models import AuditEntry, Evaluation
+from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.references import reference_for_act
 from users import perms_user
 

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth.models import User
 
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Device, Event, Exam
-from kerma.web.nrd.models import AuditEntry, Evaluation
+from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.services import add_action, add_mapping, run_evaluation, save_evaluation
 from users import perms_user
 

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from nrdweb_factories import PERIOD
 
-from kerma.web.nrd.audit import acting_as
-from kerma.web.nrd.models import AuditEntry, ProtocolMapping
+from kerma.web.audit.log import acting_as
+from kerma.web.audit.models import AuditEntry
+from kerma.web.nrd.models import ProtocolMapping
 from kerma.web.nrd.references import use_reference
 from kerma.web.nrd.services import add_action, add_mapping, run_evaluation, save_evaluation
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from kerma.cli.nrd import nrd_app
 from kerma.cli.reference import reference_app
-from kerma.web.nrd.models import AuditEntry, Evaluation
+from kerma.web.audit.models import AuditEntry
+from kerma.web.nrd.models import Evaluation
 
 pytestmark = pytest.mark.django_db
 

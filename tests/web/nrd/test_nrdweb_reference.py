@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from nrdweb_factories import PERIOD, projection
 
 from kerma.reference.loader import ReferenceSetError
-from kerma.web.nrd.models import AuditEntry, StoredReferenceSet
+from kerma.web.audit.models import AuditEntry
+from kerma.web.nrd.models import StoredReferenceSet
 from kerma.web.nrd.references import (
     active_reference,
     describe_sets,

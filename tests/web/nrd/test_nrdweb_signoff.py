@@ -10,8 +10,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from nrdweb_factories import PERIOD
 
+from kerma.web.audit.models import AuditEntry
 from kerma.web.nrd.models import (
-    AuditEntry,
     CorrectiveAction,
     Evaluation,
     FrozenEvaluationError,

@@ -2,7 +2,8 @@
 
 Entries are kept by object type and id; each audited type of a unit's data says here how to
 find the ids a user may see. Types not listed (reference sets, reference choices) are shared by
-every unit. Apps built later register their types with :func:`register_scope`.
+every unit. The apps built on this one register their types with :func:`register_scope` (the
+NRD's evaluations, mappings and corrective actions: :mod:`kerma.web.nrd.history`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from kerma.web.accounts.scope import device_filter, sees_all_units, visible_units
+from kerma.web.audit.models import AuditEntry
 
 # object_type -> function(user) -> the ids (as text) the user may see
 ScopeFunction = Callable[[Any], "QuerySet | list[Any]"]
@@ -30,26 +32,6 @@ def _device_ids(user: Any) -> QuerySet:
     return Device.objects.filter(device_filter(user, "")).values_list("id", flat=True)
 
 
-def _evaluation_ids(user: Any) -> QuerySet:
-    from kerma.web.nrd.models import Evaluation
-
-    return Evaluation.objects.filter(device_filter(user, "device__")).values_list("id", flat=True)
-
-
-def _mapping_ids(user: Any) -> QuerySet:
-    from kerma.web.nrd.models import ProtocolMapping
-
-    rules = ProtocolMapping.objects.filter(Q(device__isnull=True) | device_filter(user, "device__"))
-    return rules.values_list("id", flat=True)
-
-
-def _action_ids(user: Any) -> QuerySet:
-    from kerma.web.nrd.models import CorrectiveAction
-
-    actions = CorrectiveAction.objects.filter(device_filter(user, "evaluation__device__"))
-    return actions.values_list("id", flat=True)
-
-
 def _user_ids(user: Any) -> QuerySet:
     from django.contrib.auth import get_user_model
 
@@ -59,16 +41,11 @@ def _user_ids(user: Any) -> QuerySet:
 
 register_scope("device", _device_ids)
 register_scope("device_settings", _device_ids)
-register_scope("evaluation", _evaluation_ids)
-register_scope("mapping", _mapping_ids)
-register_scope("corrective_action", _action_ids)
 register_scope("user", _user_ids)
 
 
 def visible_entries(user: Any) -> QuerySet:
     """Return the audit entries ``user`` may read, newest first."""
-    from kerma.web.nrd.models import AuditEntry
-
     entries = AuditEntry.objects.order_by("-at", "-id")
     if sees_all_units(user):
         return entries

@@ -30,7 +30,7 @@ ROLE_LABELS = {
 }
 
 # Apps whose data users work on (Django's own auth/session tables are the administrator's).
-KERMA_APPS = {"dose", "node", "nrd", "followup", "charts", "accounts"}
+KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts"}
 
 # What radiographers and clinicians may read: the dose data, evaluations, alerts of their unit.
 _RADIOGRAPHER_VIEW = {

@@ -9,6 +9,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from kerma.web.accounts.models import Membership
+from kerma.web.audit.log import changed
+from kerma.web.audit.models import AuditEntry
 
 _USER_FIELDS = (
     "username",
@@ -26,8 +28,6 @@ def _user_data(user: Any) -> dict[str, Any]:
 
 
 def _record(obj: Any, action: str, **kwargs: Any) -> None:
-    from kerma.web.nrd.models import AuditEntry
-
     AuditEntry.record(obj, action, **kwargs)
 
 
@@ -40,8 +40,6 @@ def _remember_user(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_save, sender=get_user_model())
 def _audit_user(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    from kerma.web.nrd.audit import changed
-
     after = _user_data(instance)
     before = getattr(instance, "_audit_before", None)
     password_changed = (

@@ -15,7 +15,7 @@ ENTRIES_PER_PAGE = 100
 def history(request: HttpRequest) -> HttpResponse:
     """Every change to evaluations, mappings, devices, users…: who, when, before and after,
     filtered by object type, actor and text; newest first."""
-    require(request, "nrd.view_auditentry")
+    require(request, "audit.view_auditentry")
     entries = visible_entries(request.user)
     object_type = request.GET.get("type", "")
     actor = request.GET.get("actor", "").strip()

@@ -1,8 +1,9 @@
 """Pages of the unit: the dashboard and the device inventory.
 
-The dashboard answers "is everything in order?" at a glance: the devices and their last report,
-the NRD status grid of the year (device × act), open corrective actions and alerts, and the
-health of the import path (DICOM node, quarantine). Every query is narrowed to the user's units.
+The dashboard answers "is everything in order?" at a glance: the devices and their last report
+and the health of the import path (DICOM node, quarantine), with the panels the apps built on
+this one register (:mod:`kerma.web.dose.panels`): the NRD status grid of the year and its open
+corrective actions, the follow-up's alerts. Every query is narrowed to the user's units.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from kerma.dicom.node import read_status
 from kerma.web.accounts.scope import (
     get_visible_or_404,
     require,
-    visible,
-    visible_device_ids,
     visible_devices,
     visible_units,
 )
+from kerma.web.audit.log import acting_as, actor_of, changed, jsonable
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Device, Exam, QuarantinedFile
 from kerma.web.dose.panels import dashboard_panels
 from kerma.web.dose.queries import select_exams
@@ -36,22 +37,6 @@ from kerma.web.dose.queries import select_exams
 LATEST_EXAMS_OF_DEVICE = 20
 QUARANTINE_RECENT_DAYS = 30
 SILENT_DEVICE_DAYS = 7
-
-# Colour classes of the grid, from the worst result of a done evaluation or the plan's status.
-GRID_STATES = {
-    "above_nrd": gettext_lazy("above the NRD"),
-    "between": gettext_lazy("between VGD and NRD"),
-    "below_nrd": gettext_lazy("below the NRD"),
-    "below_vgd": gettext_lazy("below the VGD"),
-    "no_reference": gettext_lazy("no reference value"),
-    "done": gettext_lazy("done"),
-    "due": gettext_lazy("due"),
-    "late": gettext_lazy("late"),
-}
-_WORST_FIRST = ("above_nrd", "between", "below_nrd", "below_vgd", "no_reference")
-_GRID_ORDER = ("late", "above_nrd", "due", "between", "below_nrd", "below_vgd", "no_reference",
-               "done")
-
 
 # --- dashboard ---------------------------------------------------------------------------
 
@@ -82,65 +67,6 @@ def _devices_with_counts(user: Any) -> list[Device]:
     return devices
 
 
-def _cell_state(item: dict[str, Any]) -> str:
-    """The colour of a plan item: the worst result when evaluated, else due / late."""
-    evaluation = item.get("evaluation")
-    if evaluation:
-        statuses = [r.get("status") for r in evaluation.get("results", [])]
-        return next((s for s in _WORST_FIRST if s in statuses), "done")
-    return item["status"]
-
-
-def nrd_grid(user: Any, year: int) -> list[dict[str, Any]]:
-    """Return the NRD status grid of ``year``: one row per device, one cell per required act.
-
-    Each cell: act code and label, population, state (a key of GRID_STATES), state label and
-    the evaluation id when there is one. Devices with nothing required are left out.
-    """
-    from kerma.web.nrd.services import year_plan
-
-    ids = visible_device_ids(user)
-    rows: dict[str, dict[str, Any]] = {}
-    for item in year_plan(year, device_ids=ids)["items"]:
-        if item["status"] == "not_required":
-            continue
-        act = item.get("act") or {
-            # Due but no act chosen yet: the unit picks one among the candidates.
-            "code": "?",
-            "label": ", ".join(c["code"] for c in item.get("candidate_acts") or []),
-        }
-        device = item["device"]
-        key = str(device.get("id") or device.get("unit"))
-        row = rows.setdefault(key, {"device": device, "cells": {}})
-        state = _cell_state(item)
-        evaluation = item.get("evaluation") or {}
-        cell_key = (act["code"], item["population"], item.get("category") or "")
-        known = row["cells"].get(cell_key)
-        # One act can meet two requirements (an act of the unit, the five-year rotation): one
-        # cell, showing the state that needs attention first.
-        if known is not None and _GRID_ORDER.index(known["state"]) <= _GRID_ORDER.index(state):
-            continue
-        row["cells"][cell_key] = (
-            {
-                "act": act["code"],
-                "label": act.get("label", ""),
-                "population": item["population"],
-                "state": state,
-                "state_label": GRID_STATES.get(state, state),
-                "evaluation_id": evaluation.get("id"),
-                "signed": evaluation.get("signed"),
-            }
-        )
-    return [{"device": r["device"], "cells": list(r["cells"].values())} for r in rows.values()]
-
-
-def _open_actions(user: Any) -> list[Any]:
-    from kerma.web.nrd.models import CorrectiveAction
-
-    actions = CorrectiveAction.objects.filter(done=False).select_related("evaluation__device")
-    return list(visible(actions, user, "evaluation__device__").order_by("due_date", "id")[:10])
-
-
 def _import_health() -> dict[str, Any]:
     """The DICOM node's status, the quarantine and the devices that went silent."""
     since = timezone.now() - timedelta(days=QUARANTINE_RECENT_DAYS)
@@ -156,8 +82,8 @@ def _import_health() -> dict[str, Any]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Dashboard: devices and their last report, the NRD status grid of the year, open actions
-    and alerts, import and DICOM node health."""
+    """Dashboard: devices and their last report, import and DICOM node health, and the panels
+    of the other apps (NRD grid and open actions, alerts) by slot."""
     require(request, "dose.view_exam")
     user = request.user
     devices = sorted(
@@ -174,9 +100,6 @@ def home(request: HttpRequest) -> HttpResponse:
     for device in devices:
         device.silent = bool(device.last_report_at and device.last_report_at < silent_since)
     last_reports = [d.last_report_at for d in devices if d.last_report_at]
-    year = timezone.localdate().year
-    can_nrd = user.has_perm("nrd.view_evaluation")
-    grid = nrd_grid(user, year) if can_nrd else []
     return render(
         request,
         "dose/home.html",
@@ -187,13 +110,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest_study": totals["latest"],
             "last_report_at": max(last_reports) if last_reports else None,
             "silent_days": SILENT_DEVICE_DAYS,
-            "year": year,
-            "today": timezone.localdate(),
-            "grid": grid,
-            "grid_states": list(GRID_STATES.items()),
-            "grid_late": sum(c["state"] == "late" for r in grid for c in r["cells"]),
-            "grid_above": sum(c["state"] == "above_nrd" for r in grid for c in r["cells"]),
-            "actions": _open_actions(user) if can_nrd else [],
             "health": _import_health(),
             "units": list(visible_units(user)),
             "panels": dashboard_panels(request),
@@ -243,15 +159,19 @@ class DeviceForm(forms.ModelForm):
 
 
 def _device_audit_data(device: Device, in_perimeter: bool | None) -> dict[str, Any]:
-    from kerma.web.nrd.audit import jsonable
-
     data = {name: getattr(device, name) for name in DeviceForm.Meta.fields if name != "unit"}
     data["unit"] = device.unit_id
     data["in_perimeter"] = in_perimeter
     return jsonable(data)
 
 
+# The device form edits the RAN's perimeter, which the NRD app keeps (DeviceSettings): the one
+# place, with the exam list's act filter (queries.act_filter, views.act_choices), where dose
+# reads nrd. Allowed by issue 10 ("one way through the code"); nrd → dose is the natural way.
+
+
 def _in_perimeter(device: Device) -> bool:
+    """Return whether ``device`` is in the RAN's perimeter (NRD evaluations required)."""
     from kerma.web.nrd.services import settings_of
 
     settings = settings_of(device)
@@ -260,9 +180,7 @@ def _in_perimeter(device: Device) -> bool:
 
 def _save_device(request: HttpRequest, device: Device, form: DeviceForm) -> None:
     """Save the inventory form; the change and its before/after go to the audit log."""
-    from kerma.web.nrd.audit import acting_as, actor_of, changed
-    from kerma.web.nrd.models import AuditEntry
-    from kerma.web.nrd.services import set_device_settings
+    from kerma.web.nrd.services import set_device_settings  # the perimeter, see above
 
     by = actor_of(request.user)
     stored = Device.objects.get(pk=device.pk)
@@ -290,7 +208,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             d.unit.name if d.unit else "", d.category, d.display_name, d.manufacturer, d.model
         ),
     )
-    from kerma.web.nrd.models import DeviceSettings
+    from kerma.web.nrd.models import DeviceSettings  # the perimeter, see _in_perimeter
 
     outside = set(
         DeviceSettings.objects.filter(in_perimeter=False).values_list("device_id", flat=True)
@@ -328,8 +246,6 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-count", "modality")
     )
     latest = list(select_exams(include_tests=True).filter(device=device)[:LATEST_EXAMS_OF_DEVICE])
-    from kerma.web.nrd.models import AuditEntry
-
     history = list(
         AuditEntry.objects.filter(
             Q(object_type="device", object_id=str(device.pk))

@@ -261,6 +261,7 @@ def act_filter(act_code: str, device_ids: Iterable[int] | None = None) -> Q:
     database then walks the list's order and checks each exam, instead of collecting every exam
     of the act through the (device, procedure) index and sorting them all.
     """
+    # An allowed dose → nrd import (issue 10): the list filters by NRD act, which the NRD maps.
     from kerma.web.nrd.services import protocol_mapper
 
     mapper = protocol_mapper()  # every rule: the mapper keeps a device's own rules to it

@@ -90,6 +90,7 @@ PATIENT_RANGES = ("age", "weight", "height", "bmi")
 
 def act_choices() -> list[tuple[str, str]]:
     """Return the NRD acts some protocol mapping leads to, as (code, "code — label")."""
+    # An allowed dose → nrd import (issue 10), as in queries.act_filter.
     from kerma.web.nrd.models import ProtocolMapping
     from kerma.web.nrd.references import listed_acts
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from kerma.web.audit.log import acting_as
 from kerma.web.dose.models import Device, Exam
 from kerma.web.followup.hooks import process_exam
 from kerma.web.followup.models import Alert, NotificationRule, RoomGeometry
 from kerma.web.followup.skin import default_room_settings
 from kerma.web.followup.views import acknowledge
-from kerma.web.nrd.audit import acting_as
 from kerma.web.nrd.demo_plan import PHYSICIST
 
 CATH_MODEL = "Azurion 7 M12"

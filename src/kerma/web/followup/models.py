@@ -4,7 +4,7 @@ patient's cumulated procedures, the e-mail routing rules and the log of e-mails 
 
 Units are in the column names (``kar_mgy``, ``dap_gycm2``, ``fluoro_time_s``, ``psd_mgy``).
 Thresholds, room settings, alerts and routing rules are changed by people: they are audited
-(:class:`kerma.web.nrd.models.AuditedModel`). Skin-dose maps and the notification log are written
+(:class:`kerma.web.audit.models.AuditedModel`). Skin-dose maps and the notification log are written
 by Kerma itself.
 """
 
@@ -16,8 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kerma.web.audit.models import AuditedModel
 from kerma.web.dose.models import Device, Exam
-from kerma.web.nrd.models import AuditedModel
 
 # The levels and where they come from (../shared/reference/followup_thresholds.md). They are the
 # United States' NCRP Report 168 / SIR "substantial radiation dose level" (SRDL), read from

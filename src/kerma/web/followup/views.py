@@ -35,6 +35,8 @@ from kerma.web.accounts.scope import (
     visible_devices,
     visible_units,
 )
+from kerma.web.audit.log import acting_as, actor_of
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Exam
 from kerma.web.followup import exports
 from kerma.web.followup.forms import (
@@ -50,7 +52,6 @@ from kerma.web.followup.skin import (
     ensure_png,
     load_mesh,
 )
-from kerma.web.nrd.audit import acting_as, actor_of
 
 ALERTS_PER_PAGE = 50
 _STATE_ORDER = Case(
@@ -129,8 +130,6 @@ def _alert_context(alert: Alert) -> dict[str, Any]:
 
 
 def _history(alert: Alert) -> list[Any]:
-    from kerma.web.nrd.models import AuditEntry
-
     return list(
         AuditEntry.objects.filter(object_type=Alert.audit_type, object_id=str(alert.pk)).order_by(
             "at", "id"
@@ -355,8 +354,6 @@ def room_detail(request: HttpRequest, device_id: int) -> HttpResponse:
             return redirect("followup_room", device_id=device.pk)
     else:
         form = RoomGeometryForm(initial=room_initial(row), settings=current)
-    from kerma.web.nrd.models import AuditEntry
-
     history = (
         list(AuditEntry.objects.filter(object_type=RoomGeometry.audit_type, object_id=str(row.pk)))
         if row

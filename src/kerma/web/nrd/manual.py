@@ -33,8 +33,8 @@ from kerma.nrd.rules import EVALUATED_QUANTITIES
 from kerma.nrd.wording import NoticeError, family_word
 from kerma.reference.vocabulary import Population
 from kerma.units import bmi
+from kerma.web.audit.log import jsonable
 from kerma.web.dose.models import Device
-from kerma.web.nrd.audit import jsonable
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.services import (
     EvaluationRun,

@@ -1,6 +1,6 @@
 """What the NRD shell stores: reference sets and the installation's choice, protocol mappings,
 per-device settings (perimeter), evaluations as frozen snapshots with their corrective actions,
-and the audit log of every change.
+each change written to the audit log (:mod:`kerma.web.audit`).
 
 Rules enforced here, in the model layer (so the admin, the CLI, the pages and a shell session all
 obey them):
@@ -12,9 +12,8 @@ obey them):
   follow-up (done, when, by whom) is recorded afterwards; none is added or removed;
 - an evaluation above its NRD is signed only with a justification or corrective actions (owner
   and due date); it is signed only with the physicist's analysis;
-- every create, update and delete of an audited model writes an :class:`AuditEntry` (who, when,
-  the row before and after — for an update only the columns that changed), in the same
-  transaction; audit entries themselves are never changed or deleted;
+- every create, update and delete of these models writes an audit entry (who, when, the row
+  before and after), through :class:`~kerma.web.audit.models.AuditedModel`;
 - a loaded reference set is never changed (a new import makes a new version).
 
 Querysets of audited models update and delete row by row, so the same checks and the audit apply.
@@ -37,8 +36,9 @@ from kerma.nrd.mapping import MappingRule, MappingRuleError, MatchKind, Protocol
 from kerma.reference.loader import parse_reference_csv
 from kerma.reference.tables import ReferenceSet
 from kerma.reference.vocabulary import Family, Population
+from kerma.web.audit.log import changed, row_snapshot
+from kerma.web.audit.models import AuditedModel, AuditEntry
 from kerma.web.dose.models import Device
-from kerma.web.nrd.audit import changed, current_actor, row_snapshot
 
 RETENTION_YEARS = 5
 
@@ -51,183 +51,6 @@ POPULATION_CHOICES = [
 
 class FrozenEvaluationError(PermissionDenied):
     """A change refused because an evaluation is signed (and within its retention period)."""
-
-
-# ---- the audit log ------------------------------------------------------------------------
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    """Audit entries are append-only: no bulk update or delete."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionDenied("audit entries are never changed")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionDenied("audit entries are never deleted")
-
-
-class AuditEntry(models.Model):
-    """One change: who, when, what (type and id of the row), the row before and after.
-
-    ``action`` is ``create``, ``update``, ``delete`` or a named step (``sign``, ``supersede``,
-    ``superseded``, ``import``, ``use``, ``rerun``, ``done``). ``before``/``after`` are the row's
-    columns as JSON (for an update, only those that changed); None when the row did not exist.
-    """
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.CharField(max_length=150)
-    action = models.CharField(max_length=32)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    summary = models.TextField(blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
-
-    def __str__(self) -> str:
-        when = f"{self.at:%Y-%m-%d %H:%M}"
-        return f"{when} {self.actor} {self.action} {self.object_type} #{self.object_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Write a new entry; an existing entry is never changed."""
-        if not self._state.adding:
-            raise PermissionDenied("audit entries are never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        """Refused: audit entries are never deleted."""
-        raise PermissionDenied("audit entries are never deleted")
-
-    @classmethod
-    def record(
-        cls,
-        obj: models.Model | tuple[str, Any],
-        action: str,
-        *,
-        actor: str | None = None,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        summary: str = "",
-    ) -> AuditEntry:
-        """Write an entry about ``obj`` (a model instance, or ``(object_type, object_id)``)."""
-        if isinstance(obj, tuple):
-            object_type, object_id = obj
-        else:
-            object_type, object_id = getattr(obj, "audit_type", obj._meta.model_name), obj.pk
-        return cls.objects.create(
-            actor=actor or current_actor(),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            summary=summary,
-            before=before,
-            after=after,
-        )
-
-
-class AuditedQuerySet(models.QuerySet):
-    """Updates and deletes go row by row through ``save()``/``delete()``: checked and audited."""
-
-    def update(self, **kwargs: Any) -> int:
-        count = 0
-        with transaction.atomic(using=self.db):
-            for obj in self:
-                for name, value in kwargs.items():
-                    setattr(obj, name, value)
-                obj.save()
-                count += 1
-        return count
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        total = 0
-        per_model: dict[str, int] = {}
-        with transaction.atomic(using=self.db):
-            for obj in self:
-                n, detail = obj.delete()
-                total += n
-                for label, k in detail.items():
-                    per_model[label] = per_model.get(label, 0) + k
-        return total, per_model
-
-    def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list:
-        created = []
-        with transaction.atomic(using=self.db):
-            for obj in objs:
-                obj.save()
-                created.append(obj)
-        return created
-
-    def bulk_update(self, objs: Iterable[models.Model], fields: Any, *args: Any, **kw: Any) -> int:
-        count = 0
-        with transaction.atomic(using=self.db):
-            for obj in objs:
-                obj.save()
-                count += 1
-        return count
-
-
-class AuditedModel(models.Model):
-    """A model whose every change writes an :class:`AuditEntry` (see the module docstring).
-
-    Subclasses may refuse a change by raising in :meth:`check_save` / :meth:`check_delete`.
-    """
-
-    audit_type: ClassVar[str] = ""
-
-    objects = AuditedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def audit_data(self) -> dict[str, Any]:
-        """Return the row as JSON data for the audit log."""
-        return row_snapshot(self)
-
-    def stored(self) -> Any:
-        """Return the row as it is in the database (None when not saved yet)."""
-        if self._state.adding or self.pk is None:
-            return None
-        return type(self)._base_manager.filter(pk=self.pk).first()
-
-    def check_save(self, old: Any) -> None:
-        """Raise to refuse saving; ``old`` is the stored row (None for a new one)."""
-
-    def check_delete(self) -> None:
-        """Raise to refuse deleting."""
-
-    def save(
-        self, *args: Any, actor: str | None = None, audit_action: str | None = None, **kwargs: Any
-    ) -> None:
-        """Save, after :meth:`check_save`, and record the change in the audit log."""
-        with transaction.atomic(using=kwargs.get("using")):
-            old = self.stored()
-            self.check_save(old)
-            before = old.audit_data() if old is not None else None
-            super().save(*args, **kwargs)
-            after = self.audit_data()
-            if before is None:
-                AuditEntry.record(self, audit_action or "create", actor=actor, after=after)
-                return
-            b, a = changed(before, after)
-            if b or a or audit_action:
-                AuditEntry.record(self, audit_action or "update", actor=actor, before=b, after=a)
-
-    def delete(self, *args: Any, actor: str | None = None, **kwargs: Any) -> tuple[int, dict]:
-        """Delete, after :meth:`check_delete`, and record the row as it was."""
-        with transaction.atomic(using=kwargs.get("using")):
-            self.check_delete()
-            before = self.audit_data()
-            pk = self.pk
-            result = super().delete(*args, **kwargs)
-            AuditEntry.record((self.audit_type, pk), "delete", actor=actor, before=before)
-            return result
 
 
 # ---- reference sets ----------------------------------------------------------------------

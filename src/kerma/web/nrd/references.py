@@ -31,7 +31,8 @@ from kerma.reference.loader import (
 )
 from kerma.reference.tables import Act, ReferenceSet
 from kerma.reference.vocabulary import Family
-from kerma.web.nrd.models import AuditEntry, ReferenceChoice, StoredReferenceSet
+from kerma.web.audit.models import AuditEntry
+from kerma.web.nrd.models import ReferenceChoice, StoredReferenceSet
 
 DEFAULT_SET = "fr-2019-DC-0667"
 

@@ -36,6 +36,7 @@ from kerma.web.accounts.scope import (
     visible,
     visible_device_ids,
 )
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Event
 from kerma.web.nrd import exports
 from kerma.web.nrd.forms import (
@@ -48,7 +49,6 @@ from kerma.web.nrd.forms import (
     ReferenceUploadForm,
 )
 from kerma.web.nrd.models import (
-    AuditEntry,
     CorrectiveAction,
     Evaluation,
     FrozenEvaluationError,

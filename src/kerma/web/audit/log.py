@@ -1,8 +1,8 @@
 """Who changed what: the actor of the current operation and the JSON snapshot of a row.
 
-Every change to an audited model (:class:`kerma.web.nrd.models.AuditedModel`) writes an
-:class:`~kerma.web.nrd.models.AuditEntry` with its actor, time and the row before and after. The
-actor is, in order: the ``actor=`` argument of ``save()``/``delete()``, the name set with
+Every change to an audited model (:class:`kerma.web.audit.models.AuditedModel`) writes an
+:class:`~kerma.web.audit.models.AuditEntry` with its actor, time and the row before and after.
+The actor is, in order: the ``actor=`` argument of ``save()``/``delete()``, the name set with
 :func:`acting_as` (the CLI sets it from ``--by``; a view sets it from ``request.user``), else
 ``"system"``.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-_actor: ContextVar[str | None] = ContextVar("kerma_nrd_actor", default=None)
+_actor: ContextVar[str | None] = ContextVar("kerma_actor", default=None)
 
 SYSTEM = "system"
 

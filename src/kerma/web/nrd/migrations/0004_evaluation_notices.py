@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("nrd", "0002_evaluation_source"),
+        ("nrd", "0003_move_auditentry_to_audit"),
     ]
 
     operations = [
