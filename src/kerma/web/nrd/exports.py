@@ -25,7 +25,7 @@ from typing import Any
 from kerma.reference.vocabulary import display_unit
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.services import device_info
-from kerma.web.nrd.templatetags.nrd_notices import word
+from kerma.web.wording import word
 
 STATUS_FR = {
     "below_vgd": "inférieure à la VGD",

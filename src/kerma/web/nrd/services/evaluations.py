@@ -17,8 +17,8 @@ from kerma.nrd.wording import NoticeError, family_word
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import Population
 from kerma.units import bmi
-from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.audit.log import jsonable
+from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.references import ActiveReference, reference_for_act
 from kerma.web.nrd.services.devices import device_family, device_info

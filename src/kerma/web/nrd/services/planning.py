@@ -17,8 +17,8 @@ from kerma.nrd.plan import group_of
 from kerma.nrd.rules import DECISION_2019
 from kerma.nrd.wording import family_word, group_word, set_word
 from kerma.reference.vocabulary import Population
-from kerma.web.dose.models import Device, Exam
 from kerma.web.audit.log import jsonable
+from kerma.web.dose.models import Device, Exam
 from kerma.web.nrd.models import Evaluation, ProtocolMapping
 from kerma.web.nrd.references import active_by_family, listed_acts
 from kerma.web.nrd.services.devices import device_family, device_unit, settings_of

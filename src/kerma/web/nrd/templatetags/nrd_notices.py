@@ -7,33 +7,15 @@ shows ``fallback`` when ``value`` is empty (e.g. ``{{ flag.notice|worded:flag.me
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
 
 import kerma.nrd  # noqa: F401  (declares the NRD notice codes)
-from kerma.notices import Notice, UnknownNoticeCode, declared_codes
+from kerma.notices import declared_codes
+from kerma.web.wording import word, worded
 
 register = template.Library()
-
-
-def word(value: Any, language: str | None = None, fallback: str = "") -> str:
-    """Return ``value`` (a notice, its dict, or text) worded in ``language`` (default: the
-    active language); ``fallback`` when ``value`` is empty."""
-    language = language or get_language() or "fr"
-    if isinstance(value, Notice):
-        return value.text(language)
-    if isinstance(value, Mapping) and "code" in value:
-        try:
-            return Notice.from_dict(value).text(language)
-        except (UnknownNoticeCode, KeyError, IndexError, ValueError):
-            # A code this version no longer declares: the English text stored with it.
-            return str(value.get("text") or fallback)
-    if value in (None, ""):
-        return fallback
-    return str(value)
 
 
 def reason(exc: Exception) -> str:
@@ -42,10 +24,8 @@ def reason(exc: Exception) -> str:
     return word(getattr(exc, "notice", None), fallback=str(exc))
 
 
-@register.filter
-def worded(value: Any, fallback: str = "") -> str:
-    """Return ``value`` worded in the page's language (see :func:`word`)."""
-    return word(value, fallback=fallback)
+# The same filter as the audit trail's (one behaviour whichever library a page loads last).
+register.filter("worded", worded)
 
 
 @register.filter
