@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kerma.web.accounts.history import object_trail
 from kerma.web.accounts.scope import (
     get_visible_or_404,
     require,
@@ -124,18 +125,7 @@ def _alert_context(alert: Alert) -> dict[str, Any]:
         "cumulated_exams": exams,
         "settings": AlertSettings.for_unit(exam.device.unit) if exam.device.unit_id else None,
         "notifications": list(alert.notifications.all()),
-        "history": _history(alert),
     }
-
-
-def _history(alert: Alert) -> list[Any]:
-    from kerma.web.nrd.models import AuditEntry
-
-    return list(
-        AuditEntry.objects.filter(object_type=Alert.audit_type, object_id=str(alert.pk)).order_by(
-            "at", "id"
-        )
-    )
 
 
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -161,6 +151,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _alert_context(alert)
     context["form"] = form
     context["can_change"] = request.user.has_perm("followup.change_alert")
+    context["history"] = object_trail(request.user, Alert.audit_type, alert.pk)
     return render(request, "followup/alert_detail.html", context)
 
 
@@ -355,13 +346,7 @@ def room_detail(request: HttpRequest, device_id: int) -> HttpResponse:
             return redirect("followup_room", device_id=device.pk)
     else:
         form = RoomGeometryForm(initial=room_initial(row), settings=current)
-    from kerma.web.nrd.models import AuditEntry
-
-    history = (
-        list(AuditEntry.objects.filter(object_type=RoomGeometry.audit_type, object_id=str(row.pk)))
-        if row
-        else []
-    )
+    history = object_trail(request.user, RoomGeometry.audit_type, row.pk) if row else None
     return render(
         request,
         "followup/room_detail.html",

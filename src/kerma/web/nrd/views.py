@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from kerma.reference.loader import ReferenceSetError
 from kerma.reference.vocabulary import Family
+from kerma.web.accounts.history import object_trail
 from kerma.web.accounts.scope import (
     device_filter,
     get_visible_or_404,
@@ -403,7 +404,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             row["choices"] = choices.get(row["study_uid"], []) if row["event_uid"] else []
     superseded_by = evaluation.superseded_by
     history = evaluation.history() if (evaluation.previous_id or superseded_by) else []
-    trail = list(AuditEntry.objects.filter(object_type="evaluation", object_id=str(evaluation.pk)))
+    trail = object_trail(user, "evaluation", evaluation.pk)
     return render(
         request,
         "nrd/evaluation_detail.html",
