@@ -25,6 +25,7 @@ from kerma.accounts_cli import user_app
 from kerma.followup_cli import followup_app
 from kerma.nrd_cli import nrd_app, reference_app
 from kerma.skindose_cli import HELP as SKINDOSE_HELP
+from kerma.spreadsheet import csv_cell
 
 app = typer.Typer(
     help="Kerma: collect patient doses, evaluate them against reference levels, follow up.",
@@ -147,7 +148,7 @@ def exams(
         columns = list(dict.fromkeys(k for r in flat for k in r))
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(flat)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in flat)
         return
     _print_exam_table(rows, with_events=events)
 

@@ -13,7 +13,6 @@ Data goes to standard output, messages to standard error.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import date
@@ -22,6 +21,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from kerma.spreadsheet import csv_writer
 
 followup_app = typer.Typer(
     help="Patient follow-up: skin-dose maps, dose alerts, the patients to follow up.",
@@ -103,7 +104,7 @@ def list_patients(
         typer.echo(json.dumps([{c: _plain(r[c]) for c in PATIENT_COLUMNS} for r in rows], indent=2))
         return
     if output_format == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv_writer(sys.stdout)
         writer.writerow(PATIENT_COLUMNS)
         for row in rows:
             writer.writerow([_plain(row[c]) if row[c] is not None else "" for c in PATIENT_COLUMNS])

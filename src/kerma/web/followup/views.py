@@ -13,7 +13,6 @@ of another unit answers 404.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 from datetime import timedelta
@@ -28,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kerma.spreadsheet import csv_writer, xlsx_row
 from kerma.web.accounts.history import object_trail
 from kerma.web.accounts.scope import (
     get_visible_or_404,
@@ -232,7 +232,7 @@ def _csv(rows: list[dict[str, Any]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="kerma-patients-to-follow-up.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response, delimiter=";")
     writer.writerow(exports.PATIENT_COLUMNS)
     for row in rows:
         writer.writerow([_cell(row[c]) for c in exports.PATIENT_COLUMNS])
@@ -251,7 +251,7 @@ def _xlsx(rows: list[dict[str, Any]]) -> HttpResponse:
         for column in exports.PATIENT_COLUMNS:
             value = row[column]
             values.append(value if hasattr(value, "toordinal") else _cell(value))
-        sheet.append(values)
+        sheet.append(xlsx_row(sheet, values))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

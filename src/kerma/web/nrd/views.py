@@ -12,7 +12,6 @@ permission (an inspector) gets 403. The work is done by :mod:`kerma.web.nrd.serv
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from kerma.reference.loader import ReferenceSetError
 from kerma.reference.vocabulary import Family
+from kerma.spreadsheet import csv_writer
 from kerma.web.accounts.history import object_trail
 from kerma.web.accounts.scope import (
     device_filter,
@@ -268,7 +268,7 @@ def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kerma-nrd-{year}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response, delimiter=";")
     writer.writerow(
         [
             "evaluation", "version", "device", "act", "act_label", "population", "category",
