@@ -320,7 +320,10 @@ def _serve(host: str, port: int, threads: int, dicom_node: bool = True) -> None:
             console.print(f"DICOM node [bold]{aet}[/] listening on port {dicom_port}")
     console.print(f"Kerma is served at [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="kerma")
+        waitress_serve(
+            application, host=host, port=port, threads=threads, ident="kerma",
+            **config.trusted_proxy_options(),
+        )
     finally:
         if node is not None and worker is not None:
             node.stop()
