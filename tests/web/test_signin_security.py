@@ -51,7 +51,7 @@ def _actions(user) -> list[str]:
 
 def test_defaults_are_five_failures_and_fifteen_minutes(settings):
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.SESSION_IDLE_SECONDS == 30 * 60
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600  # not Django's two weeks
 
