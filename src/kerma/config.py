@@ -27,7 +27,11 @@ DEFAULT_TEST_PATIENT_PATTERN = (
 
 def kerma_home() -> Path:
     """Return the data folder (created if missing)."""
-    return _home(os.environ.get("KERMA_HOME") or str(Path.home() / ".kerma"))
+    return _home(_home_setting())
+
+
+def _home_setting() -> str:
+    return os.environ.get("KERMA_HOME") or str(Path.home() / ".kerma")
 
 
 @lru_cache(maxsize=8)
@@ -55,9 +59,11 @@ def _chmod_private(path: Path) -> None:
 def make_private() -> Path:
     """Make this process create files for its user only (umask 077) and KERMA_HOME and what it
     holds (database, archive, inbox, quarantine, secrets) readable by its owner only: folders
-    0700, files 0600. Returns KERMA_HOME."""
+    0700, files 0600. Returns KERMA_HOME's path."""
     os.umask(PRIVATE_UMASK)
-    home = kerma_home()
+    home = Path(_home_setting()).expanduser()
+    if not home.is_dir():
+        return home  # created when first needed, private by the umask (`kerma --help` makes none)
     mark = home / PRIVATE_MARK
     if mark.exists():
         for path in (home, *home.iterdir()):

@@ -141,3 +141,14 @@ def test_kerma_home_is_private_after_an_import(tmp_path):
     }
     assert not wrong
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_a_new_kerma_home_is_private_from_the_start(tmp_path):
+    home = tmp_path / "new" / "home"
+    code = (
+        "from kerma import config; config.make_private(); inbox = config.kerma_home() / 'inbox'; "
+        "inbox.mkdir(); (inbox / 'a').write_text('x')"
+    )
+    subprocess.run([sys.executable, "-c", code], env=_env(home), check=True, timeout=60)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert _modes(home) == {"inbox": 0o700, "inbox/a": 0o600}
