@@ -40,7 +40,10 @@ class KermaCommand:
             if extra.get("standalone_mode", True):
                 raise SystemExit(status)
             return status
+        from kerma import config
         from kerma.cli.main import app as typer_app
+
+        config.make_private()  # the database, archive, inbox... for Kerma's user only
 
         return typer_app(args, prog_name=prog_name, **extra)
 

@@ -13,7 +13,6 @@ Data goes to standard output, messages to standard error.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated, Any
@@ -23,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kerma.cli.common import FormatOption, SinceOption, check_choice, console, parse_day, setup
+from kerma.spreadsheet import csv_writer
 
 followup_app = typer.Typer(
     help="Patient follow-up: skin-dose maps, dose alerts, the patients to follow up.",
@@ -84,7 +84,7 @@ def list_patients(
         typer.echo(json.dumps([{c: _plain(r[c]) for c in PATIENT_COLUMNS} for r in rows], indent=2))
         return
     if output_format == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv_writer(sys.stdout)
         writer.writerow(PATIENT_COLUMNS)
         for row in rows:
             writer.writerow([_plain(row[c]) if row[c] is not None else "" for c in PATIENT_COLUMNS])

@@ -41,6 +41,7 @@ from kerma.cli.nrd import nrd_app
 from kerma.cli.reference import reference_app
 from kerma.cli.skindose import HELP as SKINDOSE_HELP
 from kerma.cli.users import user_app
+from kerma.spreadsheet import csv_cell
 
 app = typer.Typer(
     help="Kerma: collect patient doses, evaluate them against reference levels, follow up.",
@@ -133,7 +134,7 @@ def exams(
         columns = list(dict.fromkeys(k for r in flat for k in r))
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(flat)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in flat)
         return
     _print_exam_table(rows, with_events=events)
 
@@ -296,7 +297,10 @@ def serve_web(host: str, port: int, threads: int, dicom_node: bool = True) -> No
             console.print(f"DICOM node [bold]{aet}[/] listening on port {dicom_port}")
     console.print(f"Kerma is served at [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="kerma")
+        waitress_serve(
+            application, host=host, port=port, threads=threads, ident="kerma",
+            **config.trusted_proxy_options(),
+        )
     finally:
         if node is not None and worker is not None:
             node.stop()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -87,3 +89,51 @@ def _audit_leave(sender: Any, instance: Membership, **kwargs: Any) -> None:
         before={"unit": str(instance.unit_id)},
         summary=str(instance.user_id),
     )
+
+
+# ---- sign-ins ------------------------------------------------------------------------------
+
+
+def _client_address(request: Any) -> str:
+    """The client's address as seen by Kerma (the proxy's trusted X-Forwarded-For included)."""
+    return str(getattr(request, "META", {}).get("REMOTE_ADDR", "")) if request else ""
+
+
+@receiver(user_logged_in)
+def _audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    import time
+
+    from kerma.web.middleware import SEEN_AT, SIGNED_IN_AT
+
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = time.time()
+    _record(("user", user.pk), "login", actor=user.get_username(),
+            after={"address": _client_address(request)}, summary=user.get_username())
+
+
+@receiver(user_logged_out)
+def _audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        _record(("user", user.pk), "logout", actor=user.get_username(),
+                after={"address": _client_address(request)}, summary=user.get_username())
+
+
+@receiver(user_login_failed)
+def _audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
+                        **kwargs: Any) -> None:
+    """A failed sign-in: under the user it named when that user exists (its unit's readers see
+    it), else under no user (administrators only). The password is never recorded."""
+    name = str(credentials.get("username") or "")[:150]
+    user = get_user_model()._base_manager.filter(username=name).first() if name else None
+    locked = bool(getattr(request, "axes_locked_out", False))
+    _record(("user", user.pk if user is not None else ""), "login_failed", actor="anonymous",
+            after={"username": name, "address": _client_address(request), "locked_out": locked},
+            summary=name)
+
+
+@receiver(user_locked_out)
+def _audit_lockout(sender: Any, request: Any, username: str | None = None, **kwargs: Any) -> None:
+    name = str(username or "")[:150]
+    user = get_user_model()._base_manager.filter(username=name).first() if name else None
+    _record(("user", user.pk if user is not None else ""), "locked_out", actor="anonymous",
+            after={"username": name, "address": _client_address(request)}, summary=name)

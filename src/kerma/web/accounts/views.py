@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kerma.web.accounts.history import visible_entries
+from kerma.web.accounts.history import history_permission, visible_entries
 from kerma.web.accounts.scope import require
 
 ENTRIES_PER_PAGE = 100
@@ -15,7 +15,7 @@ ENTRIES_PER_PAGE = 100
 def history(request: HttpRequest) -> HttpResponse:
     """Every change to evaluations, mappings, devices, users…: who, when, before and after,
     filtered by object type, actor and text; newest first."""
-    require(request, "audit.view_auditentry")
+    require(request, history_permission())
     entries = visible_entries(request.user)
     object_type = request.GET.get("type", "")
     actor = request.GET.get("actor", "").strip()

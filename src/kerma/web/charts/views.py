@@ -22,7 +22,6 @@ Every view needs ``dose.view_exam`` (403 otherwise) and sees only the devices of
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +48,7 @@ from django.utils.translation import gettext_lazy
 from kerma.charts import aggregate
 from kerma.reference.tables import Act
 from kerma.reference.vocabulary import PER_ACQUISITION
+from kerma.spreadsheet import csv_writer
 from kerma.web.accounts.scope import get_visible_or_404, require, visible_devices
 from kerma.web.charts.queries import (
     FAMILY_QUANTITIES,
@@ -442,7 +442,7 @@ def _cell(value: Any) -> Any:
 def csv_response(data: dict[str, Any]) -> StreamingHttpResponse:
     """Return the chart's CSV (UTF-8, comma-separated), streamed row by row."""
     header, rows = csv_table(data)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def lines() -> Iterator[str]:
         yield writer.writerow(header)

@@ -11,7 +11,6 @@ pseudonymised key, never by name or ID.
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -22,6 +21,7 @@ from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 
 from kerma.dose import TOTAL_KEYS
+from kerma.spreadsheet import csv_writer, xlsx_row
 from kerma.web.dose.models import Device, Exam
 from kerma.web.dose.queries import exam_row, flat_row
 
@@ -110,7 +110,7 @@ def iter_csv(queryset: QuerySet[Exam]) -> Iterator[bytes]:
     Semicolon-separated like Kerma's other CSV files; numbers keep a decimal point.
     """
     keys = export_columns()
-    writer = csv.writer(_Line(), delimiter=";")
+    writer = csv_writer(_Line(), delimiter=";")
     yield ("\ufeff" + writer.writerow(export_headers(keys))).encode()
     booleans = [i for i, k in enumerate(keys) if k == "is_test"]
     batch: list[str] = []
@@ -148,7 +148,7 @@ def write_xlsx(queryset: QuerySet[Exam], handle: Any) -> int:
         for i in date_columns:
             if row[i]:
                 row[i] = date.fromisoformat(row[i])
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
         rows_in_sheet += 1
         count += 1
     if sheet is None:

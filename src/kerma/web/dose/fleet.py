@@ -246,11 +246,10 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-count", "modality")
     )
     latest = list(select_exams(include_tests=True).filter(device=device)[:LATEST_EXAMS_OF_DEVICE])
-    history = list(
-        AuditEntry.objects.filter(
-            Q(object_type="device", object_id=str(device.pk))
-            | Q(object_type="device_settings", object_id=str(device.pk))
-        ).order_by("-at", "-id")[:20]
+    from kerma.web.accounts.history import object_trail
+
+    history = object_trail(
+        request.user, ("device", "device_settings"), device.pk, newest_first=True, limit=20
     )
     return render(
         request,

@@ -10,8 +10,9 @@ class FollowupConfig(AppConfig):
     def ready(self) -> None:
         from kerma.ingest.store import exam_stored
         from kerma.web.dose.panels import register_dashboard_panel, register_exam_panel
-        from kerma.web.followup import hooks, panels
+        from kerma.web.followup import history, hooks, panels
 
         exam_stored.connect(hooks.on_exam_stored, dispatch_uid="kerma-followup")
         register_exam_panel(panels.exam_panel)
         register_dashboard_panel(panels.dashboard_panel)
+        history.register()

@@ -13,7 +13,6 @@ of another unit answers 404.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 from datetime import timedelta
@@ -28,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kerma.spreadsheet import csv_writer, xlsx_row
+from kerma.web.accounts.history import object_trail
 from kerma.web.accounts.scope import (
     get_visible_or_404,
     require,
@@ -36,7 +37,6 @@ from kerma.web.accounts.scope import (
     visible_units,
 )
 from kerma.web.audit.log import acting_as, actor_of
-from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Exam
 from kerma.web.followup import exports
 from kerma.web.followup.forms import (
@@ -125,16 +125,7 @@ def _alert_context(alert: Alert) -> dict[str, Any]:
         "cumulated_exams": exams,
         "settings": AlertSettings.for_unit(exam.device.unit) if exam.device.unit_id else None,
         "notifications": list(alert.notifications.all()),
-        "history": _history(alert),
     }
-
-
-def _history(alert: Alert) -> list[Any]:
-    return list(
-        AuditEntry.objects.filter(object_type=Alert.audit_type, object_id=str(alert.pk)).order_by(
-            "at", "id"
-        )
-    )
 
 
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -160,6 +151,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _alert_context(alert)
     context["form"] = form
     context["can_change"] = request.user.has_perm("followup.change_alert")
+    context["history"] = object_trail(request.user, Alert.audit_type, alert.pk)
     return render(request, "followup/alert_detail.html", context)
 
 
@@ -240,7 +232,7 @@ def _csv(rows: list[dict[str, Any]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="kerma-patients-to-follow-up.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response, delimiter=";")
     writer.writerow(exports.PATIENT_COLUMNS)
     for row in rows:
         writer.writerow([_cell(row[c]) for c in exports.PATIENT_COLUMNS])
@@ -259,7 +251,7 @@ def _xlsx(rows: list[dict[str, Any]]) -> HttpResponse:
         for column in exports.PATIENT_COLUMNS:
             value = row[column]
             values.append(value if hasattr(value, "toordinal") else _cell(value))
-        sheet.append(values)
+        sheet.append(xlsx_row(sheet, values))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(
@@ -354,11 +346,7 @@ def room_detail(request: HttpRequest, device_id: int) -> HttpResponse:
             return redirect("followup_room", device_id=device.pk)
     else:
         form = RoomGeometryForm(initial=room_initial(row), settings=current)
-    history = (
-        list(AuditEntry.objects.filter(object_type=RoomGeometry.audit_type, object_id=str(row.pk)))
-        if row
-        else []
-    )
+    history = object_trail(request.user, RoomGeometry.audit_type, row.pk) if row else None
     return render(
         request,
         "followup/room_detail.html",

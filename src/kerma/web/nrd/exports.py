@@ -17,12 +17,12 @@ decimals).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kerma.reference.vocabulary import display_unit
+from kerma.spreadsheet import csv_writer, xlsx_row
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.services import device_info
 from kerma.web.wording import word
@@ -224,7 +224,7 @@ def write_csv(evaluation: Evaluation, path: str | Path) -> Path:
     path = Path(path)
     headers, rows = patient_rows(evaluation)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(headers)
         writer.writerows(rows)
     return path
@@ -242,7 +242,7 @@ def write_xlsx(evaluation: Evaluation, path: str | Path) -> Path:
     headers, rows = patient_rows(evaluation)
     patients.append(headers)
     for row in rows:
-        patients.append(row)
+        patients.append(xlsx_row(patients, row))
     for cell in patients[1]:
         cell.font = Font(bold=True)
     patients.freeze_panes = "A2"
@@ -253,7 +253,7 @@ def write_xlsx(evaluation: Evaluation, path: str | Path) -> Path:
 
     summary = workbook.create_sheet("Évaluation")
     for row in summary_rows(evaluation):
-        summary.append(row)
+        summary.append(xlsx_row(summary, row))
     summary.column_dimensions["A"].width = 32
     summary.column_dimensions["B"].width = 60
 
@@ -262,7 +262,8 @@ def write_xlsx(evaluation: Evaluation, path: str | Path) -> Path:
     for cell in excluded[1]:
         cell.font = Font(bold=True)
     for item in evaluation.excluded:
-        excluded.append([item["study_uid"], item.get("reason_fr") or item["reason"], item["code"]])
+        reason = item.get("reason_fr") or item["reason"]
+        excluded.append(xlsx_row(excluded, [item["study_uid"], reason, item["code"]]))
     workbook.save(path)
     return path
 

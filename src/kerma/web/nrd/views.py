@@ -12,7 +12,6 @@ permission (an inspector) gets 403. The work is done by :mod:`kerma.web.nrd.serv
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ from django.utils.translation import gettext as _
 
 from kerma.reference.loader import ReferenceSetError
 from kerma.reference.vocabulary import Family
+from kerma.spreadsheet import csv_writer
+from kerma.web.accounts.history import object_trail
 from kerma.web.accounts.scope import (
     device_filter,
     get_visible_or_404,
@@ -268,7 +269,7 @@ def year_report_csv(request: HttpRequest, year: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kerma-nrd-{year}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response, delimiter=";")
     writer.writerow(
         [
             "evaluation", "version", "device", "act", "act_label", "population", "category",
@@ -405,7 +406,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             row["choices"] = choices.get(row["study_uid"], []) if row["event_uid"] else []
     superseded_by = evaluation.superseded_by
     history = evaluation.history() if (evaluation.previous_id or superseded_by) else []
-    trail = list(AuditEntry.objects.filter(object_type="evaluation", object_id=str(evaluation.pk)))
+    trail = object_trail(user, "evaluation", evaluation.pk)
     return render(
         request,
         "nrd/evaluation_detail.html",
