@@ -178,7 +178,7 @@ def test_charts_csv(client, scene):
 
 
 def test_cli_csv_outputs(scene, monkeypatch):
-    from kerma.commands import app
+    from kerma.cli.main import app
 
     import kerma.web.bootstrap as bootstrap
 
