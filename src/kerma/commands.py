@@ -22,6 +22,7 @@ from rich.table import Table
 
 from kerma import __version__, config
 from kerma.accounts_cli import user_app
+from kerma.cli_quality import actions_app, equipment_app, events_app
 from kerma.followup_cli import followup_app
 from kerma.nrd_cli import nrd_app, reference_app
 from kerma.skindose_cli import HELP as SKINDOSE_HELP
@@ -332,6 +333,9 @@ app.add_typer(nrd_app, name="nrd")
 app.add_typer(reference_app, name="reference")
 app.add_typer(followup_app, name="followup")
 app.add_typer(user_app, name="user")
+app.add_typer(events_app, name="events")
+app.add_typer(actions_app, name="actions")
+app.add_typer(equipment_app, name="equipment")
 
 
 @app.command(
