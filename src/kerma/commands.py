@@ -650,6 +650,9 @@ def demo(
 
     # The follow-up of the cath lab's alerts: some decided and closed, recent ones open.
     prepare_demo_followup(datetime.now().date())
+    from kerma.web.quality.demo import seed_quality_demo  # the quality register (REX, QC...)
+
+    seed_quality_demo(datetime.now().date())
     username, password = demo_login()
     if summary is not None:
         console.print(
