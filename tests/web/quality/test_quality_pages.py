@@ -277,3 +277,25 @@ def test_menu_entry_only_for_those_who_may_open_it(client, user, login):
     client.force_login(user("radiographer"))
     assert client.get("/quality/").status_code == 200
     assert client.get("/quality/programme/").status_code == 403
+
+
+def test_review_report_and_register_review_reminder(login, event, units):
+    from kerma.web.quality.models import QualitySettings, RegisterReview
+
+    event(category="material", detected_on=date(2024, 1, 5), recorded_on=date(2024, 1, 5))
+    QualitySettings(unit=units["main"], review_months=6, review_source="PR-QUA-012").save()
+    client = login("quality_manager")
+    report = client.get("/quality/reviews/report/").content.decode()
+    assert "matériel: 1" in report or "matériel : 1" in report or "matériel" in report
+    home = client.get("/quality/").content.decode()
+    assert "jamais été revu" in home
+    RegisterReview(unit=units["main"], reviewed_on=timezone.localdate()).save()
+    assert "jamais été revu" not in client.get("/quality/").content.decode()
+
+
+def test_radiographer_reads_written_procedures(login, units):
+    procedure = Procedure(unit=units["main"], kind="protocol", title="Thorax", act="Thorax")
+    procedure.save()
+    client = login("radiographer")
+    assert client.get(f"/quality/procedures/{procedure.pk}/print/").status_code == 200
+    assert client.get(f"/quality/procedures/{procedure.pk}/edit/").status_code == 403

@@ -44,8 +44,14 @@ _RADIOGRAPHER_VIEW = {
     "view_storedreferenceset",
     "view_alert",
 }
-# A radiographer declares events of the quality system (REX) and reads the register.
-_RADIOGRAPHER_QUALITY = {"add_safetyevent", "view_safetyevent"}
+# A radiographer declares events of the quality system (REX), reads the register and the
+# written procedures (kept available near each device, decree 2003-270).
+_RADIOGRAPHER_QUALITY = {
+    "add_safetyevent",
+    "view_safetyevent",
+    "view_procedure",
+    "view_procedureversion",
+}
 
 Rule = Callable[[str, str], bool]
 

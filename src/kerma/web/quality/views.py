@@ -531,7 +531,7 @@ def review_report(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "last": last,
             "rows": rows,
-            "by_category": Counter(e.get_category_display() for e in events),
+            "by_category": sorted(Counter(e.get_category_display() for e in events).items()),
             "actions": m.QualityAction.objects.filter(unit=unit, source="event"),
             "today": timezone.localdate(),
         },
