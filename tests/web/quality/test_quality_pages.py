@@ -299,3 +299,27 @@ def test_radiographer_reads_written_procedures(login, units):
     client = login("radiographer")
     assert client.get(f"/quality/procedures/{procedure.pk}/print/").status_code == 200
     assert client.get(f"/quality/procedures/{procedure.pk}/edit/").status_code == 403
+
+
+def test_event_links_exams_of_the_unit_only(login, units, device):
+    from kerma.web.dose.models import Exam
+
+    mine = Exam.objects.create(
+        study_uid="1.2.3.1", device=device(), modality="CT", accession_number="ACC-1"
+    )
+    Exam.objects.create(
+        study_uid="1.2.3.2", device=device("x", unit="other"), modality="CT",
+        accession_number="ACC-2",
+    )
+    client = login("quality_manager")
+    refused = client.post("/quality/events/new/", _event_post(units["main"], exam_refs="ACC-2"))
+    assert refused.status_code == 200 and not SafetyEvent.objects.exists()
+    client.post("/quality/events/new/", _event_post(units["main"], exam_refs="ACC-1"))
+    assert list(SafetyEvent.objects.get().exams.all()) == [mine]
+
+
+def test_history_page_keeps_other_units_quality_entries_out(login, event):
+    event(description="Visible ici")
+    event(unit="other", description="Caché ailleurs")
+    page = login("inspector").get("/history/?type=quality_event").content.decode()
+    assert "Visible ici" in page and "Caché ailleurs" not in page

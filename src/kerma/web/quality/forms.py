@@ -82,6 +82,40 @@ class RegisterForm(forms.ModelForm):
 
 
 class EventForm(RegisterForm):
+    """An event; its exams are picked by accession number or study UID (the user's units')."""
+
+    exam_refs = forms.CharField(
+        label=_("Exams (accession numbers or study UIDs, comma-separated)"),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            exams = self.instance.exams.all()
+            self.initial["exam_refs"] = ", ".join(e.accession_number or e.study_uid for e in exams)
+
+    def clean_exam_refs(self) -> list[Any]:
+        from django.db.models import Q
+
+        from kerma.web.dose.models import Exam
+
+        refs = [r.strip() for r in self.cleaned_data["exam_refs"].replace(";", ",").split(",")]
+        found = []
+        for ref in filter(None, refs):
+            query = Exam.objects.filter(Q(accession_number=ref) | Q(study_uid=ref))
+            exam = visible(query, self.user, "device__").first()
+            if exam is None:
+                raise forms.ValidationError(_("No exam %(ref)s in your units.") % {"ref": ref})
+            found.append(exam)
+        return found
+
+    def save_with(self, by: str) -> Any:
+        row = super().save_with(by)
+        row.exams.set(self.cleaned_data.get("exam_refs") or [])
+        return row
+
     class Meta:
         model = m.SafetyEvent
         fields = [
