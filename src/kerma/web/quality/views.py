@@ -571,7 +571,8 @@ def programme(request: HttpRequest) -> HttpResponse:
         }
         columns = [(c, labels[c]) for c in PROGRAMME_COLUMNS]
         return exports.download(rows, columns, export, "actions")
-    for row in rows:
+    for item, row in zip(items, rows, strict=True):
+        row["due"], row["done"] = item.due_on, item.done_on  # dates, worded by the template
         ref = str(row["ref"])
         row["link"] = ""
         kind, _sep, number = ref.partition(":")
