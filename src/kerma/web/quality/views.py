@@ -573,6 +573,8 @@ def programme(request: HttpRequest) -> HttpResponse:
         return exports.download(rows, columns, export, "actions")
     for item, row in zip(items, rows, strict=True):
         row["due"], row["done"] = item.due_on, item.done_on  # dates, worded by the template
+        row["source_label"] = dict(SOURCE_LABELS).get(item.source, item.source)
+        row["status_label"] = dict(m.QualityAction.Status.choices).get(item.status, item.status)
         ref = str(row["ref"])
         row["link"] = ""
         kind, _sep, number = ref.partition(":")
