@@ -323,3 +323,40 @@ def test_history_page_keeps_other_units_quality_entries_out(login, event):
     event(unit="other", description="Caché ailleurs")
     page = login("inspector").get("/history/?type=quality_event").content.decode()
     assert "Visible ici" in page and "Caché ailleurs" not in page
+
+
+def test_register_import_from_its_template_checked_by_its_form(login, units, device):
+    from openpyxl import load_workbook
+
+    from kerma.web.quality.models import Risk
+
+    device("ct1")
+    client = login("quality_manager")
+    template = client.get("/quality/risks/template.xlsx")
+    headers = [c.value for c in next(load_workbook(io.BytesIO(template.content)).active.rows)]
+    assert "Processus" in headers and "Vraisemblance (1-5)" in headers
+    upload = SimpleUploadedFile(
+        "risques.csv",
+        (
+            "processus;appareil;risque;vraisemblance (1-5);gravité (1-5)\n"
+            "Scanographie;CT1;Protocole adulte chez l'enfant;3;4\n"
+            "Bloc;;Opérateur non formé;9;2\n"
+        ).encode(),
+        "text/csv",
+    )
+    page = client.post("/quality/risks/import/", {"file": upload}).content.decode()
+    risk = Risk.objects.get()
+    assert (risk.device.station_name, risk.likelihood, risk.unit) == ("ct1", 3, units["main"])
+    assert "line 3" in page
+    actions = SimpleUploadedFile(
+        "lds.csv",
+        (
+            "Source;Lettre de suite (référence, date);Action;Responsable (identifiant);Statut\n"
+            "lettre de suite d'inspection;LDS 2025-07;Mettre à jour le POPM;ran;en cours\n"
+        ).encode(),
+        "text/csv",
+    )
+    client.post("/quality/actions/import/", {"file": actions})
+    action = QualityAction.objects.get()
+    assert (action.source, action.status) == ("inspection", "in_progress")
+    assert login("inspector").post("/quality/risks/import/").status_code == 403

@@ -108,21 +108,27 @@ def _day(value: Any) -> date | None:
     raise ValueError(f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
+def table_lines(name: str, content: bytes) -> list[list[Any]]:
+    """Return the rows of an XLSX sheet or a CSV text (``;``, tab or ``,`` separated: the first
+    of them found in the header line)."""
+    if Path(name).suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    text = content.decode("utf-8-sig")
+    header = text.splitlines()[0] if text else ""
+    delimiter = next((d for d in (";", "\t") if d in header), ",")
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
 def read_rows(name: str, content: bytes) -> list[dict[str, Any]]:
     """Return the rows of a CSV, XLSX or JSON file, keyed by column key."""
     suffix = Path(name).suffix.lower()
     if suffix == ".json":
         data = json.loads(content.decode("utf-8"))
         return list(data if isinstance(data, list) else data.get("events", []))
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        lines = [list(r) for r in sheet.iter_rows(values_only=True)]
-    else:
-        text = content.decode("utf-8-sig")
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=";,\t")
-        lines = list(csv.reader(io.StringIO(text), dialect))
+    lines = table_lines(name, content)
     if not lines:
         return []
     keys = [_HEADERS.get(str(h or "").strip().lower()) for h in lines[0]]
@@ -260,3 +266,100 @@ def template_rows() -> list[dict[str, Any]]:
             "unit": "",
         }
     ]
+
+
+# ---- every other register: rows checked by the register's own form ------------------------
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").strip().casefold().split())
+
+
+def form_columns(form_class: Any) -> list[tuple[str, str, str]]:
+    """Return ``(field name, English label, French label)`` of a register form's fields (the
+    template's columns; a header may be any of the three)."""
+    from django.utils import translation
+
+    columns = []
+    for name, form_field in form_class.base_fields.items():
+        if name == "upload":
+            continue
+        with translation.override("en"):
+            english = str(form_field.label or name)
+        with translation.override("fr"):
+            french = str(form_field.label or name)
+        columns.append((name, english, french))
+    return columns
+
+
+def _form_value(field: Any, value: Any) -> Any:
+    """Return a cell as the form field expects it: choice codes from labels, rows from their
+    names, dates as ISO text, yes/no as booleans."""
+    from django import forms as django_forms
+    from django.utils import translation
+
+    if value is None:
+        return ""
+    if isinstance(field, django_forms.ModelMultipleChoiceField):
+        names = {_norm(v) for v in str(value).split(";") if v.strip()}
+        return [o.pk for o in field.queryset if _norm(o) in names or str(o.pk) in names]
+    if isinstance(field, django_forms.ModelChoiceField):
+        wanted = _norm(value)
+        found = next((o for o in field.queryset if wanted in (_norm(o), str(o.pk))), None)
+        return found.pk if found is not None else value
+    if isinstance(field, django_forms.BooleanField):
+        return _norm(value) in ("1", "true", "yes", "oui", "x", "vrai")
+    if isinstance(field, django_forms.DateField):
+        day = _day(value)
+        return day.isoformat() if day else ""
+    if isinstance(field, django_forms.ChoiceField):
+        wanted = _norm(value)
+        for code, label in field.choices:
+            for language in ("en", "fr"):
+                with translation.override(language):
+                    if wanted in (_norm(code), _norm(label)):
+                        return code
+    return value
+
+
+def import_register(
+    form_class: Any, name: str, content: bytes, user: Any, unit: Unit | None, actor: str
+) -> ImportResult:
+    """Import the rows of a register's spreadsheet (CSV or XLSX, one row per entry, headers
+    as in :func:`form_columns`), each checked by the register's form as if typed in its page;
+    return what was created and the refused lines with the form's errors."""
+    from kerma.web.quality.audit import acting_as
+
+    result = ImportResult()
+    headers: dict[str, str] = {}
+    for field_name, english, french in form_columns(form_class):
+        for text in (field_name, english, french):
+            headers[_norm(text)] = field_name
+    try:
+        lines = table_lines(name, content)
+    except (ValueError, OSError, csv.Error) as exc:
+        result.errors.append(f"{name}: {exc}")
+        return result
+    if not lines:
+        return result
+    keys = [headers.get(_norm(h)) for h in lines[0]]
+    for number, line in enumerate(lines[1:], start=2):
+        if not any(v not in (None, "") for v in line):
+            continue
+        probe = form_class(user=user)
+        data = {}
+        for key, value in zip(keys, line, strict=False):
+            if key:
+                data[key] = _form_value(probe.fields[key], value)
+        if "unit" in probe.fields and not data.get("unit") and unit is not None:
+            data["unit"] = unit.pk
+        form = form_class(data, user=user)
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()
+            )
+            result.errors.append(f"line {number}: {problems}")
+            continue
+        with transaction.atomic(), acting_as(actor):
+            result.created.append(form.save_with(actor).pk)
+    return result

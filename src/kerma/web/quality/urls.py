@@ -21,6 +21,8 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document, name="quality_document"),
     path("<slug:slug>/", views.register_list, name="quality_list"),
     path("<slug:slug>/new/", views.register_new, name="quality_new"),
+    path("<slug:slug>/import/", views.register_import, name="quality_import"),
+    path("<slug:slug>/template.xlsx", views.register_template, name="quality_template"),
     path("<slug:slug>/<int:pk>/", views.register_detail, name="quality_detail"),
     path("<slug:slug>/<int:pk>/edit/", views.register_edit, name="quality_edit"),
 ]

@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ from kerma.web.quality import models as m
 from kerma.web.quality.audit import AuditEntry, acting_as, actor_of
 from kerma.web.quality.equipment import device_dues
 from kerma.web.quality.imports import COLUMNS as IMPORT_COLUMNS
-from kerma.web.quality.imports import import_events, template_rows
+from kerma.web.quality.imports import form_columns, import_events, import_register, template_rows
 from kerma.web.quality.panels import waiting_for_analysis
 from kerma.web.quality.programme import programme_items
 
@@ -505,7 +506,60 @@ def event_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "quality/import.html",
-        _context(request, "events", result=result, units=units, columns=IMPORT_COLUMNS),
+        _context(
+            request,
+            "events",
+            result=result,
+            units=units,
+            columns=IMPORT_COLUMNS,
+            title=_("Import events"),
+            template_url=reverse("quality_event_template"),
+        ),
+    )
+
+
+def register_template(request: HttpRequest, slug: str) -> HttpResponse:
+    """The spreadsheet template of a register: its columns, headed in the reader's language."""
+    register = _register(slug)
+    require(request, register.perm("view"))
+    french = (get_language() or "fr").startswith("fr")
+    columns = [(n, fr if french else en) for n, en, fr in form_columns(register.form)]
+    return exports.download([], columns, "xlsx", f"{slug}-template")
+
+
+def register_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Import a register's rows from its template (CSV or XLSX), each checked by its form."""
+    if slug == "events":
+        return redirect("quality_event_import")
+    register = _register(slug)
+    require(request, register.perm("add"))
+    result = None
+    units = list(visible_units(request.user))
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        chosen = next((u for u in units if str(u.pk) == request.POST.get("unit")), None)
+        result = import_register(
+            register.form,
+            upload.name,
+            upload.read(),
+            request.user,
+            chosen or (units[0] if units else None),
+            actor_of(request.user),
+        )
+    french = (get_language() or "fr").startswith("fr")
+    columns = [(n, fr if french else en) for n, en, fr in form_columns(register.form)]
+    return render(
+        request,
+        "quality/import.html",
+        _context(
+            request,
+            slug,
+            result=result,
+            units=units,
+            columns=columns,
+            title=register.title,
+            template_url=reverse("quality_template", args=[slug]),
+        ),
     )
 
 
