@@ -248,6 +248,10 @@ def test_procedure_versions_validated_by_the_ran_and_missing_protocols(login, de
     )
     assert response.status_code == 302
     version = ProcedureVersion.objects.get()
+    again = client.post(
+        f"/quality/procedures/{procedure.pk}/versions/new/", {"number": 1, "body": "bis"}
+    )
+    assert again.status_code == 200 and ProcedureVersion.objects.count() == 1
     assert client.post(f"/quality/versions/{version.pk}/validate/").status_code == 403
     ran = login("ran")
     assert ran.post(f"/quality/versions/{version.pk}/validate/").status_code == 302

@@ -675,6 +675,9 @@ def version_new(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user,
         initial={"number": number, "written_by": actor_of(request.user)},
     )
+    taken = set(procedure.versions.values_list("number", flat=True))
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["number"] in taken:
+        form.add_error("number", _("This version number is already used."))
     if request.method == "POST" and form.is_valid():
         form.instance.procedure = procedure
         with acting_as(actor_of(request.user)):
