@@ -60,3 +60,44 @@ def test_event_declared_edited_analysed_then_read_by_the_inspector(page, unit, t
     assert page.locator("a", has_text="Modifier").count() == 0
     response = page.goto(f"/quality/events/{event.pk}/edit/")
     assert response is not None and response.status == 403
+
+
+def test_overdue_control_recorded_then_gone_and_inspector_reads_the_programme(page, unit):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kerma.web.dose.models import Device
+    from kerma.web.quality.models import ControlRecord, Periodicity, QualityAction
+
+    ct = Device.objects.get(category="ct")
+    today = timezone.localdate()
+    Periodicity(
+        unit=Unit.default(), device_type="ct", kind="internal_qc", months=3, source="Plan de CQ"
+    ).save()
+    ControlRecord(device=ct, kind="internal_qc", done_on=today - timedelta(days=120)).save()
+    QualityAction(
+        unit=Unit.default(), source="inspection", inspection_letter="LDS 2025-03",
+        title="Mettre à jour le POPM", owner="ran", due_on=today - timedelta(days=2),
+    ).save()
+
+    sign_in(page, "physicist", next_path="/quality/equipment/")
+    assert page.locator("table.data .q-late").count() == 1
+    with page.expect_navigation():
+        page.click("text=Enregistrer un contrôle")
+    page.select_option("#id_device", str(ct.pk))
+    page.select_option("#id_kind", "internal_qc")
+    page.fill("#id_done_on", today.isoformat())
+    page.fill("#id_performed_by", "Physicien médical")
+    with page.expect_navigation():
+        page.click("form.q-form button[type=submit]")
+    page.goto("/quality/equipment/")
+    assert page.locator("table.data .q-late").count() == 0
+    sign_out(page)
+
+    sign_in(page, "inspector", next_path="/quality/programme/")
+    row = page.locator("table.data tbody tr", has_text="Mettre à jour le POPM")
+    assert row.locator(".q-late").count() == 1
+    assert page.locator("text=Nouvelle action").count() == 0
+    page.goto("/quality/equipment/")
+    assert page.locator("text=Enregistrer un contrôle").count() == 0
