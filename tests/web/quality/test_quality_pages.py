@@ -320,6 +320,8 @@ def test_event_links_exams_of_the_unit_only(login, units, device):
     assert refused.status_code == 200 and not SafetyEvent.objects.exists()
     client.post("/quality/events/new/", _event_post(units["main"], exam_refs="ACC-1"))
     assert list(SafetyEvent.objects.get().exams.all()) == [mine]
+    exam_page = client.get(f"/exams/{mine.pk}/").content.decode()
+    assert "quality-events" in exam_page and "mauvais patient" in exam_page
 
 
 def test_history_page_keeps_other_units_quality_entries_out(login, event):

@@ -47,3 +47,14 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
         },
         order=40,
     )
+
+
+def exam_panel(request: HttpRequest, exam) -> Panel | None:  # noqa: ANN001 - an Exam
+    """The events of the register that name this exam (None when there are none or the user
+    may not view the register)."""
+    if not request.user.has_perm("quality.view_safetyevent"):
+        return None
+    events = list(SafetyEvent.objects.filter(exams=exam).order_by("-detected_on"))
+    if not events:
+        return None
+    return Panel(template="quality/_exam.html", context={"quality_events": events}, order=60)
