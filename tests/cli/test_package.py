@@ -24,6 +24,9 @@ GROUPS = {
     "reference": ("list", "import", "use"),
     "followup": ("recompute", "list", "notify"),
     "user": ("add", "unit", "list"),
+    "events": ("list", "import"),
+    "actions": ("list", "notify"),
+    "equipment": ("due",),
 }
 
 

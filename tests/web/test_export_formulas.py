@@ -178,9 +178,8 @@ def test_charts_csv(client, scene):
 
 
 def test_cli_csv_outputs(scene, monkeypatch):
-    from kerma.cli.main import app
-
     import kerma.web.bootstrap as bootstrap
+    from kerma.cli.main import app
 
     monkeypatch.setattr(bootstrap, "_ready", True)
     runner = CliRunner()

@@ -76,9 +76,8 @@ def test_lockout_refuses_the_right_password_until_an_administrator_resets(
     assert AccessAttempt.objects.filter(username="phys").exists()
     assert AccessFailureLog.objects.filter(username="phys").count() >= 5
     # `kerma manage axes_reset` unlocks: the right password works again, audited.
-    from kerma.cli.main import app
-
     import kerma.web.bootstrap as bootstrap
+    from kerma.cli.main import app
 
     monkeypatch.setattr(bootstrap, "_ready", True)  # pytest-django has set Django up
     result = CliRunner().invoke(app, ["manage", "axes_reset"])

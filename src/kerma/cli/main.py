@@ -38,6 +38,7 @@ from kerma.cli.demo import demo
 from kerma.cli.dicom import dicom_app
 from kerma.cli.followup import followup_app
 from kerma.cli.nrd import nrd_app
+from kerma.cli.quality import actions_app, equipment_app, events_app
 from kerma.cli.reference import reference_app
 from kerma.cli.skindose import HELP as SKINDOSE_HELP
 from kerma.cli.users import user_app
@@ -312,6 +313,9 @@ app.add_typer(nrd_app, name="nrd")
 app.add_typer(reference_app, name="reference")
 app.add_typer(followup_app, name="followup")
 app.add_typer(user_app, name="user")
+app.add_typer(events_app, name="events")
+app.add_typer(actions_app, name="actions")
+app.add_typer(equipment_app, name="equipment")
 
 
 @app.command(

@@ -53,6 +53,7 @@ def seed_demo(
     from kerma.web.dose.models import Exam
     from kerma.web.followup.demo import prepare_demo_followup
     from kerma.web.nrd.demo_plan import prepare_demo_plan
+    from kerma.web.quality.demo import seed_quality_demo
 
     today = today or datetime.now().date()
     marker = config.kerma_home() / "demo.json"
@@ -101,4 +102,6 @@ def seed_demo(
     prepare_demo_plan(today)
     # The follow-up of the cath lab's alerts: some decided and closed, recent ones open.
     prepare_demo_followup(today)
+    # The quality register: events (one analysed), risk map, audit, procedures, equipment.
+    seed_quality_demo(today)
     return DemoSeed(summary, imported_on)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kerma.web.nrd",
     "kerma.web.followup",
     "kerma.web.charts",
+    "kerma.web.quality",
     "axes",
 ]
 

@@ -68,7 +68,9 @@ register_scope("user", _users)
 
 def _text_ids(rows: QuerySet) -> QuerySet:
     """The primary keys of ``rows`` as text, as a subquery (audit entries keep ids as text)."""
-    return rows.order_by().annotate(audit_id=Cast("pk", CharField())).values("audit_id")
+    # A name no model field takes (a model may well have an ``audit`` foreign key).
+    as_text = rows.order_by().annotate(kerma_history_pk=Cast("pk", CharField()))
+    return as_text.values("kerma_history_pk")
 
 
 def visible_entries(user: Any) -> QuerySet:

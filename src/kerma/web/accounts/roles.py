@@ -30,7 +30,7 @@ ROLE_LABELS = {
 }
 
 # Apps whose data users work on (Django's own auth/session tables are the administrator's).
-KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts"}
+KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts", "quality"}
 
 # What radiographers and clinicians may read: the dose data, evaluations, alerts of their unit.
 _RADIOGRAPHER_VIEW = {
@@ -44,6 +44,14 @@ _RADIOGRAPHER_VIEW = {
     "view_storedreferenceset",
     "view_alert",
 }
+# A radiographer declares events of the quality system (REX), reads the register and the
+# written procedures (kept available near each device, decree 2003-270).
+_RADIOGRAPHER_QUALITY = {
+    "add_safetyevent",
+    "view_safetyevent",
+    "view_procedure",
+    "view_procedureversion",
+}
 
 Rule = Callable[[str, str], bool]
 
@@ -53,15 +61,17 @@ def _physicist(app: str, codename: str) -> bool:
         return False
     if codename.startswith("delete_") and app in ("dose", "accounts"):
         return False  # dose data and units are never deleted from the pages
-    if codename == "sign_evaluation":
-        return False  # the RAN signs
+    if codename == "sign_evaluation" or codename.startswith("validate_"):
+        return False  # the RAN signs and validates
     return not (app == "accounts" and not codename.startswith("view_"))
 
 
 def _ran(app: str, codename: str) -> bool:
     if app not in KERMA_APPS:
         return False
-    return codename.startswith("view_") or codename in {
+    if app == "quality" and codename in ("change_qualityaction", "change_systemicanalysis"):
+        return True  # the RAN records the effectiveness of actions and validates analyses
+    return codename.startswith(("view_", "validate_")) or codename in {
         "sign_evaluation",
         "change_evaluation",
         "add_correctiveaction",
@@ -73,12 +83,16 @@ def _ran(app: str, codename: str) -> bool:
 
 
 def _radiographer(app: str, codename: str) -> bool:
+    if app == "quality":
+        return codename in _RADIOGRAPHER_QUALITY
     return app in KERMA_APPS and codename in _RADIOGRAPHER_VIEW
 
 
 def _quality_manager(app: str, codename: str) -> bool:
     if app not in KERMA_APPS:
         return False
+    if app == "quality":
+        return not codename.startswith("validate_")  # runs the quality system; the RAN validates
     return codename.startswith("view_") or codename in {
         "add_correctiveaction",
         "change_correctiveaction",
