@@ -100,14 +100,55 @@ def _same_names(identity: DeviceIdentity) -> Device | None:
     return device
 
 
-def _device_for(report: DoseReport) -> Device:
+class _Known:
+    """What a transaction already read or wrote, so that each report of a batch costs few
+    queries: the rows of the batch's SOP Instance UIDs and studies (read at once), and the
+    devices seen. One instance per row, so that a row changed twice is saved as it stands."""
+
+    def __init__(self, reports: Sequence[DoseReport]) -> None:
+        sops = [report.sop_instance_uid for report in reports]
+        studies = list({report.study_uid for report in reports})
+        rows = Report.objects.filter(sop_instance_uid__in=sops)
+        self.reports: dict[str, Report] = {row.sop_instance_uid: row for row in rows}
+        exams = Exam.objects.filter(study_uid__in=studies)
+        self.exams: dict[str, Exam] = {exam.study_uid: exam for exam in exams}
+        self.devices: dict[str, Device] = {}  # by identity key
+        self.devices_by_pk: dict[int, Device] = {}
+
+    def exam_by_pk(self, pk: int) -> Exam | None:
+        """Return the exam ``pk`` (the instance known here, if any)."""
+        for exam in self.exams.values():
+            if exam.pk == pk:
+                return exam
+        return Exam.objects.filter(pk=pk).first()
+
+    def forget_exam(self, exam: Exam) -> None:
+        self.exams.pop(exam.study_uid, None)
+
+
+def _remember_values(device: Device) -> None:
+    device._loaded_values = {  # noqa: SLF001 - remembered to skip needless saves
+        name: getattr(device, name) for name in _DEVICE_FIELDS + ("identity_key", "category")
+    }
+
+
+def _known_device(identity: DeviceIdentity, known: _Known) -> Device | None:
+    key = identity.key()
+    device = known.devices.get(key)
+    if device is None:
+        device = Device.objects.filter(identity_key=key).first() or _same_names(identity)
+        if device is not None:
+            if device.pk in known.devices_by_pk:
+                device = known.devices_by_pk[device.pk]  # the same row met under another key
+            else:
+                _remember_values(device)
+    return device
+
+
+def _device_for(report: DoseReport, known: _Known) -> Device:
     identity = report.device
     key = identity.key()
-    device = Device.objects.filter(identity_key=key).first() or _same_names(identity)
-    if device is not None:
-        device._loaded_values = {  # noqa: SLF001 - remembered to skip needless saves
-            name: getattr(device, name) for name in _DEVICE_FIELDS + ("identity_key", "category")
-        }
+    device = _known_device(identity, known)
     category = _CATEGORY_BY_MODALITY.get(report.modality) or quirks.guess_projection_category(
         identity.manufacturer, identity.model, report.modality
     )
@@ -128,6 +169,9 @@ def _device_for(report: DoseReport) -> Device:
     if device.pk is None or stale or _changed(device):
         device.last_report_at = now
         device.save()
+        _remember_values(device)
+    known.devices[key] = device
+    known.devices_by_pk[device.pk] = device
     return device
 
 
@@ -233,8 +277,15 @@ def _reports_of(
     return parsed
 
 
-def _rebuild_exam(exam: Exam, parsed: list[tuple[Report, DoseReport]], *, fresh: bool) -> None:
-    """Recompute an exam's events and totals from its reports and save them.
+def _rebuild_exam(
+    exam: Exam,
+    parsed: list[tuple[Report, DoseReport]],
+    *,
+    fresh: bool,
+    row: Report | None = None,
+) -> None:
+    """Recompute an exam's events and totals from its reports and save them (and ``row``, the
+    report being stored, once the exam has its id).
 
     ``fresh``: the exam has no event rows yet (a new study), so there is nothing to delete.
     """
@@ -249,6 +300,9 @@ def _rebuild_exam(exam: Exam, parsed: list[tuple[Report, DoseReport]], *, fresh:
     warnings = [w for r in reports for w in r.warnings]
     exam.notes = "\n".join(dict.fromkeys(notes + warnings))
     exam.save()
+    if row is not None:
+        row.exam = exam
+        row.save()
     owner = {id(event): row for row, report in parsed for event in report.events}
     if not fresh:
         Event.objects.filter(exam=exam).delete()
@@ -290,18 +344,19 @@ def _store(
     data: bytes,
     original_name: str,
     archive: ArchiveWriter,
+    known: _Known,
     *,
     from_archive: bool = False,
 ) -> tuple[str, int | None]:
     """Store one report inside the caller's transaction; return its outcome and the id of the
     exam it changed (None for a duplicate). Its archived copy is written, not yet synced."""
     digest = hashlib.sha256(data).hexdigest()
-    existing = Report.objects.filter(sop_instance_uid=report.sop_instance_uid).first()
+    existing = known.reports.get(report.sop_instance_uid)
     if existing is not None and existing.sha256 == digest:
         return DUPLICATE, None
     archive_path = archive.put(data, report.study_date, digest)
-    device = _device_for(report)
-    exam = Exam.objects.filter(study_uid=report.study_uid).first()
+    device = _device_for(report, known)
+    exam = known.exams.get(report.study_uid)
     fresh = exam is None
     if exam is None:
         exam = Exam(study_uid=report.study_uid)
@@ -326,18 +381,16 @@ def _store(
     row.warnings = "\n".join(report.warnings)
     row.event_uids = [event.uid for event in report.events]
     row.totals = dict(report.totals)
-    dropped = existing.pk if existing is not None and previous_exam_id == exam.pk else None
-    parsed = [] if fresh else _reports_of(
-        exam, report, row, dropped=dropped, from_archive=from_archive
-    )
     if fresh:
         parsed = [(row, report)]
-        exam.save()
-    row.exam = exam
-    row.save()
-    _rebuild_exam(exam, parsed, fresh=fresh)
+    else:
+        dropped = existing.pk if existing is not None and previous_exam_id == exam.pk else None
+        parsed = _reports_of(exam, report, row, dropped=dropped, from_archive=from_archive)
+    _rebuild_exam(exam, parsed, fresh=fresh, row=row)
+    known.reports[row.sop_instance_uid] = row
+    known.exams[exam.study_uid] = exam
     if previous_exam_id is not None and previous_exam_id != exam.pk:
-        _rebuild_or_delete(previous_exam_id, dropped=existing.pk, from_archive=from_archive)
+        _rebuild_or_delete(previous_exam_id, known, dropped=row.pk, from_archive=from_archive)
     return (REPLACED if existing is not None else IMPORTED), exam.pk
 
 
@@ -350,8 +403,9 @@ def store_report(
     archive = ArchiveWriter()
     try:
         with transaction.atomic():
+            known = _Known([report])
             outcome, exam_id = _store(
-                report, data, original_name, archive, from_archive=from_archive
+                report, data, original_name, archive, known, from_archive=from_archive
             )
             archive.sync()
     finally:
@@ -374,8 +428,9 @@ def store_reports(items: Sequence[tuple[DoseReport, bytes, str]]) -> list[str]:
     changed: dict[int, None] = {}
     try:
         with transaction.atomic():
+            known = _Known([report for report, _, _ in items])
             for report, data, original_name in items:
-                outcome, exam_id = _store(report, data, original_name, archive)
+                outcome, exam_id = _store(report, data, original_name, archive, known)
                 outcomes.append(outcome)
                 if exam_id is not None:
                     changed[exam_id] = None
@@ -396,13 +451,16 @@ def _announce(exam_id: int) -> None:
             )
 
 
-def _rebuild_or_delete(exam_id: int, *, dropped: int, from_archive: bool = False) -> None:
+def _rebuild_or_delete(
+    exam_id: int, known: _Known, *, dropped: int, from_archive: bool = False
+) -> None:
     """Rebuild an exam that lost report ``dropped`` to another study, or delete it if it has
     none left."""
-    exam = Exam.objects.filter(pk=exam_id).first()
+    exam = known.exam_by_pk(exam_id)
     if exam is None:
         return
     if not exam.reports.exists():
+        known.forget_exam(exam)
         exam.delete()
         return
     parsed = _reports_of(exam, None, None, dropped=dropped, from_archive=from_archive)
