@@ -812,9 +812,17 @@ def read_every_element(path: Path) -> int:
     return count
 
 
-def _import_env(home: Path) -> dict[str, str]:
+def _import_env(home: Path, pycache: Path | None) -> dict[str, str]:
+    """Return the environment of ``kerma import``: ``home`` as KERMA_HOME, SQLite. With a
+    ``pycache`` folder, Python caches the modules it compiles there (as an installation does
+    with its .pyc files); without it, the environment's own setting stands (this machine sets
+    PYTHONDONTWRITEBYTECODE=1: every process, parse workers included, compiles all it imports).
+    """
     env = {k: v for k, v in os.environ.items() if k != "KERMA_DATABASE_URL"}
     env["KERMA_HOME"] = str(home)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
 
 
@@ -848,7 +856,7 @@ class CommandRun:
     summary: dict
 
 
-def run_import(folder: Path, home: Path) -> CommandRun:
+def run_import(folder: Path, home: Path, pycache: Path | None) -> CommandRun:
     """Run ``kerma import FOLDER --json`` in ``home``; return its times, memory and summary."""
     import resource
     import subprocess
@@ -862,7 +870,7 @@ def run_import(folder: Path, home: Path) -> CommandRun:
     start = time.perf_counter()
     process = subprocess.Popen(
         [*KERMA, "import", str(folder), "--json"],
-        env=_import_env(home),
+        env=_import_env(home, pycache),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -901,6 +909,7 @@ class CommandResult:
     elements: int
     noop: CommandRun  # `kerma import EMPTY`: start-up, Django, the migration check
     runs: list[CommandRun]
+    bytecode_cache: bool
 
     @property
     def best(self) -> CommandRun:
@@ -915,13 +924,19 @@ class CommandResult:
         return self.pydicom_cpu_s / self.best.cpu_s
 
 
-def measure_command(fileset: FileSet, root: Path, repeat: int) -> CommandResult:
+def measure_command(
+    fileset: FileSet, root: Path, repeat: int, bytecode_cache: bool = True
+) -> CommandResult:
     """pydicom reading every element of the files, then ``kerma import`` of their folder in a
     new home (created and migrated beforehand by an untimed ``kerma import EMPTY``), best of
-    ``repeat``; a no-op ``kerma import EMPTY`` gives the fixed start-up cost."""
+    ``repeat``; a no-op ``kerma import EMPTY`` gives the fixed start-up cost. With
+    ``bytecode_cache``, an untimed import of the first copy fills the cache first."""
     folder = fileset.samples[0].path.parent.parent
     empty = root / "empty"
     empty.mkdir(exist_ok=True)
+    pycache = root / "pycache" if bytecode_cache else None
+    if pycache is not None:
+        run_import(fileset.samples[0].path.parent, root / "command-home-warm-up", pycache)
     for sample in fileset.samples[:WARMUP_FILES]:
         read_every_element(sample.path)
     gc.collect()
@@ -931,14 +946,16 @@ def measure_command(fileset: FileSet, root: Path, repeat: int) -> CommandResult:
     runs = []
     for number in range(max(1, repeat)):
         home = root / f"command-home-{number}"
-        run_import(empty, home)  # create and migrate the database: not timed
-        runs.append(run_import(folder, home))
+        run_import(empty, home, pycache)  # create and migrate the database: not timed
+        runs.append(run_import(folder, home, pycache))
         shutil.rmtree(home, ignore_errors=True)
     home = root / "command-home-noop"
-    run_import(empty, home)
-    noop = run_import(empty, home)
+    run_import(empty, home, pycache)
+    noop = run_import(empty, home, pycache)
     shutil.rmtree(home, ignore_errors=True)
-    return CommandResult(len(fileset.samples), pydicom_s, pydicom_cpu, elements, noop, runs)
+    return CommandResult(
+        len(fileset.samples), pydicom_s, pydicom_cpu, elements, noop, runs, bytecode_cache
+    )
 
 
 def command_table(fileset: FileSet, result: CommandResult) -> str:
@@ -958,7 +975,10 @@ def command_table(fileset: FileSet, result: CommandResult) -> str:
             + ", ".join(f"{run.wall_s:.2f}" for run in result.runs)
             + f" s): {best.wall_s:.2f} s ({n / best.wall_s:,.1f} files/s), CPU {best.cpu_s:.2f} s "
             f"with its parse workers; {outcome}",
-            f"   kerma import of an empty folder (start-up): {result.noop.wall_s:.2f} s",
+            f"   kerma import of an empty folder (start-up): {result.noop.wall_s:.2f} s, "
+            f"CPU {result.noop.cpu_s:.2f} s; "
+            + ("with" if result.bytecode_cache else "without")
+            + " a bytecode cache",
             f"   peak memory of kerma import: {best.peak_rss_mb:.0f} MB (importing process), "
             f"{best.peak_rss_all_mb:.0f} MB with its parse workers",
             f"   pydicom ÷ kerma import: {result.ratio:.1f} × (wall), "
@@ -978,6 +998,8 @@ def command_json(result: CommandResult) -> dict[str, object]:
         "kerma_import_s": round(best.wall_s, 3),
         "kerma_import_cpu_s": round(best.cpu_s, 3),
         "kerma_import_empty_s": round(result.noop.wall_s, 3),
+        "kerma_import_empty_cpu_s": round(result.noop.cpu_s, 3),
+        "bytecode_cache": result.bytecode_cache,
         "peak_rss_mb": round(best.peak_rss_mb, 1),
         "peak_rss_with_workers_mb": round(best.peak_rss_all_mb, 1),
         "summary": {k: v for k, v in best.summary.items() if k != "quarantined"}
@@ -1142,6 +1164,7 @@ def as_json(
             "seed": args.seed,
             "copies": args.copies,
             "command_repeat": args.command_repeat,
+            "bytecode_cache": not args.no_bytecode_cache,
         },
         "sets": out_sets,
         "targets": targets(sets),
@@ -1205,6 +1228,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="R",
         help="whole command: runs of `kerma import`, each in a new home, the best kept "
         "(default 2)",
+    )
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="whole command: run `kerma import` without a bytecode cache (as this environment "
+        "runs it: every process compiles what it imports)",
     )
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the generated set")
     parser.add_argument(
@@ -1273,7 +1302,9 @@ def main(argv: list[str] | None = None) -> int:
         shared_files = next((f for f in filesets if f.name == "shared"), None)
         if args.copies > 0 and shared_files is not None:
             copies = copies_set(shared_files, args.copies, root / "copies", args.seed)
-            command = measure_command(copies, root, args.command_repeat)
+            command = measure_command(
+                copies, root, args.command_repeat, not args.no_bytecode_cache
+            )
             print("\n" + command_table(copies, command), file=out, flush=True)
         info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         print(f"\nload average at the end: {info['load_average_end']}", file=out)

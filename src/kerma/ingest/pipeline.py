@@ -48,7 +48,7 @@ PARALLEL_FROM = 300
 # A batch of reports stored in one transaction: large enough that the commit and the archive's
 # flush cost little per report, small enough that the progress bar moves and memory stays bounded.
 BATCH_REPORTS = 200
-BATCH_SECONDS = 2.0
+BATCH_SECONDS = 5.0
 BATCH_BYTES = 64 * 1024 * 1024
 
 

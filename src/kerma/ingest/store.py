@@ -29,7 +29,7 @@ from kerma.dose import Event as CoreEvent
 from kerma.exams import combine_reports
 from kerma.privacy import is_test_patient, pseudonymise
 from kerma.web.dose.models import Device, Event, Exam, Report
-from kerma.web.dose.rows import EVENT_COLUMNS, event_row
+from kerma.web.dose.rows import EVENT_COLUMNS, insert_events
 from kerma.web.dose.signals import exam_stored
 
 IMPORTED, REPLACED, DUPLICATE = "imported", "replaced", "duplicate"
@@ -306,9 +306,7 @@ def _rebuild_exam(
     owner = {id(event): row for row, report in parsed for event in report.events}
     if not fresh:
         Event.objects.filter(exam=exam).delete()
-    Event.objects.bulk_create(
-        [event_row(exam, owner.get(id(event)), event) for event in _unique_uids(events)]
-    )
+    insert_events(exam, [(owner.get(id(event)), event) for event in _unique_uids(events)])
 
 
 def _unique_uids(events: list) -> list:
