@@ -15,7 +15,13 @@ Two sets of files, reported separately: the shared vendor files (``--shared``, s
 folder is absent) and ``--generated N`` reports made with ``kerma.dicom.writer`` (or, while that
 module is not available, copies of the shared CT dose reports with new UIDs).
 
-Run: ``.venv/bin/python benchmarks/ingest.py [--generated N] [--repeat R] [--json [PATH]]``.
+Then the whole command: ``kerma import`` (the real CLI in a subprocess, a new KERMA_HOME with
+SQLite) of ``--copies K`` copies of the shared files, each copy other studies and patients,
+against pydicom reading every element of the same files (``dcmread``, then every element's value,
+nested sequences included), in the same run; with the import's peak resident memory.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--generated N] [--repeat R] [--copies K]
+[--json [PATH]]``.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ from tests.ingest.test_report_series import CARDIO, PATIENT, START, _event
 
 from kerma.dicom import writer as w
 from kerma.dicom.reader import read_dose_object
-from kerma.dose import NUMERIC_TOTAL_KEYS
+from kerma.dose import NUMERIC_TOTAL_KEYS, DeviceIdentity, DoseReport
+from kerma.dose import Event as CoreEvent
 from kerma.exams import combine_reports
 from kerma.ingest import pipeline, store
-from kerma.ingest.pipeline import import_paths
+from kerma.ingest.pipeline import ImportSummary, import_paths
 from kerma.web.dose.models import Event, Exam, QuarantinedFile, Report
 from kerma.web.dose.signals import exam_stored
 
@@ -223,3 +224,56 @@ def test_a_replacement_that_drops_a_shared_event_reads_the_others_again(kerma_ho
     # Without the newer version, the first report's own value of that event comes back.
     assert sorted(exam.events.values_list("dap_gycm2", flat=True)) == [1.0, 2.0, 3.0]
     assert exam.dap_total_gycm2 == pytest.approx(6.0)
+
+
+def _core_report(study: str, sop: str, daps: list[float], hour: int) -> DoseReport:
+    """A fluoroscopy report whose events carry no Irradiation Event UID (some modalities)."""
+    events = [
+        CoreEvent(
+            "projection",
+            started=START + timedelta(hours=hour, minutes=i),
+            event_type="fluoroscopy",
+            dap_gycm2=dap,
+        )
+        for i, dap in enumerate(daps)
+    ]
+    return DoseReport(
+        sop_instance_uid=sop,
+        sop_class_uid="1.2.840.10008.5.1.4.1.1.88.67",
+        source="rdsr",
+        modality="RF",
+        study_uid=study,
+        study_date=START.date(),
+        content_datetime=START + timedelta(hours=hour + 1),
+        device=DeviceIdentity(manufacturer="Kerma", model="Test RF", station_name="RF9"),
+        events=events,
+        totals={"dap_total_gycm2": sum(daps)},
+    )
+
+
+def test_events_without_uid_survive_a_failed_batch_and_later_reports(kerma_home, monkeypatch):
+    study = generate_uid()
+    first = _core_report(study, generate_uid(), [1.0, 2.0], 0)
+    second = _core_report(study, generate_uid(), [4.0], 2)
+    poisoned = _core_report(generate_uid(), generate_uid(), [8.0], 0)
+    original = store._apply_patient
+
+    def apply_patient(exam, report):
+        if report is poisoned:
+            raise ValueError("poisoned for the test")
+        original(exam, report)
+
+    monkeypatch.setattr(store, "_apply_patient", apply_patient)
+    summary = ImportSummary()
+    batch = [(first, b"first", "first"), (second, b"second", "second"), (poisoned, b"p", "p")]
+    assert pipeline.store_batch(batch, summary) == ["imported", "imported", "quarantined"]
+    exam = Exam.objects.get()
+    assert exam.event_count == 3 == exam.events.count()
+    assert exam.dap_total_gycm2 == pytest.approx(7.0)
+    # A continued report later: the earlier ones come from their rows, archives unread.
+    monkeypatch.setattr(store, "read_archived", lambda path: pytest.fail(f"read {path}"))
+    third = _core_report(study, generate_uid(), [16.0], 4)
+    assert store.store_report(third, b"third", "third") == "imported"
+    exam = Exam.objects.get()
+    assert exam.event_count == 4 == exam.events.count()
+    assert exam.dap_total_gycm2 == pytest.approx(23.0)

@@ -11,6 +11,7 @@ replace it. The exam of a study is rebuilt from all its reports each time one ar
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections import defaultdict
@@ -306,17 +307,23 @@ def _rebuild_exam(
     owner = {id(event): row for row, report in parsed for event in report.events}
     if not fresh:
         Event.objects.filter(exam=exam).delete()
-    insert_events(exam, [(owner.get(id(event)), event) for event in _unique_uids(events)])
+    insert_events(exam, _unique_uids([(owner.get(id(event)), event) for event in events]))
 
 
-def _unique_uids(events: list) -> list:
-    """Give events without an Irradiation Event UID a stable key within the exam."""
+def _unique_uids(
+    rows: list[tuple[Report | None, CoreEvent]],
+) -> list[tuple[Report | None, CoreEvent]]:
+    """Return the rows to store, events without an Irradiation Event UID given a stable key
+    within the exam ("event#3"); those are copies: the reports' own events stay as read (a
+    batch stored again one by one must combine them as the first time)."""
     seen: set[str] = set()
-    for index, event in enumerate(events):
+    unique = []
+    for index, (row, event) in enumerate(rows):
         if not event.uid or event.uid in seen:
-            event.uid = f"{event.uid or 'event'}#{index}"
+            event = dataclasses.replace(event, uid=f"{event.uid or 'event'}#{index}")
         seen.add(event.uid)
-    return events
+        unique.append((row, event))
+    return unique
 
 
 def _apply_patient(exam: Exam, report: DoseReport) -> None:
