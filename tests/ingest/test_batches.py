@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pydicom.uid import generate_uid
-from tests.conftest import SHARED_RDSR
+from tests.conftest import SHARED_RDSR, needs_shared
 from tests.ingest.test_report_series import CARDIO, PATIENT, START, _event
 
 from kerma.dicom import writer as w
@@ -19,6 +19,7 @@ from kerma.dose import Event as CoreEvent
 from kerma.exams import combine_reports
 from kerma.ingest import pipeline, store
 from kerma.ingest.pipeline import ImportSummary, import_paths
+from kerma.ingest.reprocess import reprocess_all
 from kerma.web.dose.models import Event, Exam, QuarantinedFile, Report
 from kerma.web.dose.signals import exam_stored
 
@@ -277,3 +278,25 @@ def test_events_without_uid_survive_a_failed_batch_and_later_reports(kerma_home,
     exam = Exam.objects.get()
     assert exam.event_count == 4 == exam.events.count()
     assert exam.dap_total_gycm2 == pytest.approx(23.0)
+
+
+@needs_shared
+def test_rows_stored_before_the_migration_are_read_from_the_archive(kerma_home):
+    import_paths([SHARED_RDSR / "CT-RDSR-Siemens-Continued-1.dcm"])
+    Report.objects.update(event_uids=None, totals=None)  # as a report stored before 0004
+    import_paths([SHARED_RDSR / "CT-RDSR-Siemens-Continued-2.dcm"])
+    exam = Exam.objects.get()
+    assert exam.event_count == 4 == exam.events.count()
+    assert exam.dlp_total_mgycm == pytest.approx(116.61, abs=0.005)
+
+
+@needs_shared
+def test_reprocess_rebuilds_a_study_of_several_reports_from_the_archives(kerma_home):
+    import_paths(sorted(SHARED_RDSR.glob("CT-RDSR-Siemens-Multi-*.dcm")))
+    before = _stored()
+    Event.objects.all().delete()
+    Exam.objects.update(dlp_total_mgycm=None, event_count=0)
+    result = reprocess_all()
+    assert result.reread == 3 and not result.failed
+    assert _stored() == before
+    assert Exam.objects.get().dlp_total_mgycm == pytest.approx(236.09, abs=0.005)
