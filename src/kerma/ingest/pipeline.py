@@ -180,16 +180,14 @@ def import_paths(
     else:
         results = ((source, parse_source(source)) for source in sources)
     batch: Batch = []
-    labels: list[str] = []
     size, started = 0, time.monotonic()
 
     def flush() -> None:
         store_batch(batch, summary)
         if progress is not None:
-            for label in labels:
+            for _report, _data, label in batch:
                 progress(label)
         batch.clear()
-        labels.clear()
 
     for source, parsed in results:
         data, report, _reason = parsed
@@ -201,7 +199,6 @@ def import_paths(
         if not batch:
             size, started = 0, time.monotonic()
         batch.append((report, data, source.label))
-        labels.append(source.label)
         size += len(data)
         full = len(batch) >= BATCH_REPORTS or size >= BATCH_BYTES
         if full or time.monotonic() - started >= BATCH_SECONDS:
