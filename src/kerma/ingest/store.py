@@ -405,22 +405,12 @@ def store_report(
     """Store a read report and its source bytes in one transaction; return "imported",
     "replaced" or "duplicate". ``from_archive``: rebuild the exam from the archived files of
     its other reports, not from their rows (reprocessing after a parser change)."""
-    archive = ArchiveWriter()
-    try:
-        with transaction.atomic():
-            known = _Known([report])
-            outcome, exam_id = _store(
-                report, data, original_name, archive, known, from_archive=from_archive
-            )
-            archive.sync()
-    finally:
-        archive.discard()
-    if exam_id is not None:
-        _announce(exam_id)
-    return outcome
+    return store_reports([(report, data, original_name)], from_archive=from_archive)[0]
 
 
-def store_reports(items: Sequence[tuple[DoseReport, bytes, str]]) -> list[str]:
+def store_reports(
+    items: Sequence[tuple[DoseReport, bytes, str]], *, from_archive: bool = False
+) -> list[str]:
     """Store a batch of read reports (report, source bytes, original name) in one transaction,
     their archived copies flushed once before it commits; return each one's outcome, in order.
 
@@ -435,7 +425,9 @@ def store_reports(items: Sequence[tuple[DoseReport, bytes, str]]) -> list[str]:
         with transaction.atomic():
             known = _Known([report for report, _, _ in items])
             for report, data, original_name in items:
-                outcome, exam_id = _store(report, data, original_name, archive, known)
+                outcome, exam_id = _store(
+                    report, data, original_name, archive, known, from_archive=from_archive
+                )
                 outcomes.append(outcome)
                 if exam_id is not None:
                     changed[exam_id] = None
