@@ -27,6 +27,7 @@ from kerma.web.followup.models import RoomGeometry, SkinDoseMap
 PROJECTION_MODALITIES = ("RF", "XA")
 PROJECTION_CATEGORIES = ("fluoroscopy", "mobile_carm")
 
+
 def wants_skin_dose(exam: Exam) -> bool:
     """True when the exam is a projection exam with a reference-point air kerma (a map or at
     least a Ka,r-based estimate can be made); a cheap test made on every stored exam."""
