@@ -15,12 +15,19 @@ Two sets of files, reported separately: the shared vendor files (``--shared``, s
 folder is absent) and ``--generated N`` reports made with ``kerma.dicom.write`` (or, while that
 module is not available, copies of the shared CT dose reports with new UIDs).
 
-Run: ``.venv/bin/python benchmarks/ingest.py [--generated N] [--repeat R] [--json [PATH]]``.
+Then the whole command: ``kerma import`` (the real CLI in a subprocess, a new KERMA_HOME with
+SQLite) of ``--copies K`` copies of the shared files, each copy other studies and patients,
+against pydicom reading every element of the same files (``dcmread``, then every element's value,
+nested sequences included), in the same run; with the import's peak resident memory.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--generated N] [--repeat R] [--copies K]
+[--json [PATH]]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import gc
@@ -404,6 +411,8 @@ _IRRADIATION_EVENT_UID = ("113769", "DCM")
 def _instance_uids(ds: pydicom.Dataset) -> list[str]:
     """Return the UIDs a copy must change: study, series, instance and irradiation events."""
     uids = [str(ds.get(k, "")) for k in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")]
+    header_event = ds.get("IrradiationEventUID") or []  # image headers: one or several
+    uids += [str(u) for u in ([header_event] if isinstance(header_event, str) else header_event)]
     stack = list(ds.get("ContentSequence", []))
     while stack:
         item = stack.pop()
@@ -747,6 +756,265 @@ def profile(key: str, fileset: FileSet, store: KermaStore | None, top: int = 30)
     return text.getvalue()
 
 
+# --- the whole command: `kerma import` against pydicom reading every element -----------------
+
+COMMAND_RATIO_TARGET = 5.0  # pydicom reading every element ÷ the whole `kerma import`
+KERMA = [sys.executable, "-m", "kerma.cli"]
+
+
+def copies_set(shared: FileSet, copies: int, folder: Path, seed: int) -> FileSet:
+    """Write ``copies`` copies of the shared files, each copy its own studies and patients: the
+    Study, Series, SOP Instance and Irradiation Event UIDs and the Patient ID found with pydicom
+    are replaced in the bytes by new values of the same length (so the encoding is untouched).
+    The reports of one study in
+    the originals (cumulative, continued) stay one study in each copy, and the two Siemens-Zee
+    files, which share a SOP Instance UID, still do (the second one replaces the first)."""
+    templates = []
+    for sample in shared.samples:
+        ds = pydicom.dcmread(sample.path, stop_before_pixels=True)
+        uids = _instance_uids(ds)
+        pattern = re.compile(b"|".join(re.escape(u.encode()) for u in uids))
+        patient = str(ds.get("PatientID", "")).encode()
+        templates.append((sample, sample.path.read_bytes(), uids, pattern, patient))
+    samples = []
+    for copy in range(copies):
+        target = folder / f"copy-{copy:03d}"
+        target.mkdir(parents=True)
+        for sample, data, uids, pattern, patient in templates:
+            mapping = {u.encode(): _same_length_uid(u, copy, seed).encode() for u in uids}
+            copied = pattern.sub(lambda m, mapping=mapping: mapping[m.group(0)], data)
+            path = target / sample.path.name
+            path.write_bytes(_other_patient(copied, patient, copy))
+            samples.append(Sample(path, sample.kind))
+    note = f"{copies} copies of the {len(shared.samples)} shared vendor files with new UIDs"
+    return FileSet("copies", samples, note=note)
+
+
+_PATIENT_ID_TAG = b"\x10\x00\x20\x00"  # (0010,0020), little endian
+
+
+def _other_patient(data: bytes, patient: bytes, copy: int) -> bytes:
+    """Give a copy its own Patient ID (same length, in the top-level element only), so that
+    the copies are other patients' procedures, not one patient's twenty on the same day."""
+    if len(patient) < 3:
+        return data
+    digits = str(int(hashlib.sha256(b"%d|" % copy + patient).hexdigest(), 16))
+    new = ("K" + digits).encode()[: len(patient)]  # one new patient per original and copy
+    element = re.compile(
+        re.escape(_PATIENT_ID_TAG) + b"(LO..|....)" + re.escape(patient) + b"(?=[ \x00]?)",
+        re.DOTALL,
+    )
+    return element.sub(lambda m: _PATIENT_ID_TAG + m.group(1) + new, data, count=1)
+
+
+def read_every_element(path: Path) -> int:
+    """pydicom reading a file whole: ``dcmread``, then the value of every element, nested
+    sequences included (``Dataset.iterall``); return how many elements."""
+    ds = pydicom.dcmread(path)
+    count = 0
+    for element in ds.iterall():
+        element.value  # noqa: B018 - converting the raw value is the work measured
+        count += 1
+    return count
+
+
+def _import_env(home: Path, pycache: Path | None) -> dict[str, str]:
+    """Return the environment of ``kerma import``: ``home`` as KERMA_HOME, SQLite. With a
+    ``pycache`` folder, Python caches the modules it compiles there (as an installation does
+    with its .pyc files); without it, the environment's own setting stands (this machine sets
+    PYTHONDONTWRITEBYTECODE=1: every process, parse workers included, compiles all it imports).
+    """
+    env = {k: v for k, v in os.environ.items() if k != "KERMA_DATABASE_URL"}
+    env["KERMA_HOME"] = str(home)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(x) for x in task.read_text().split()]
+    return found
+
+
+def _high_water_kb(pid: int) -> int:
+    """Return a process's peak resident memory so far (VmHWM, kB), 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class CommandRun:
+    """One `kerma import FOLDER --json` in a subprocess."""
+
+    wall_s: float
+    cpu_s: float  # user + system of the command and its parse workers
+    peak_rss_mb: float  # the importing process (VmHWM polled every 50 ms)
+    peak_rss_all_mb: float  # the importing process plus each parse worker's peak
+    summary: dict
+
+
+def run_import(folder: Path, home: Path, pycache: Path | None) -> CommandRun:
+    """Run ``kerma import FOLDER --json`` in ``home``; return its times, memory and summary."""
+    import resource
+    import subprocess
+    import threading
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu = children_cpu()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*KERMA, "import", str(folder), "--json"],
+        env=_import_env(home, pycache),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peaks: dict[int, int] = {}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            for pid in [process.pid, *_children_of(process.pid)]:
+                peaks[pid] = max(peaks.get(pid, 0), _high_water_kb(pid))
+            done.wait(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = process.communicate(timeout=1800)
+    wall = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"kerma import failed ({process.returncode}):\n{err[-2000:]}")
+    return CommandRun(
+        wall,
+        children_cpu() - cpu,
+        peaks.get(process.pid, 0) / 1024,
+        sum(peaks.values()) / 1024,
+        json.loads(out),
+    )
+
+
+@dataclass
+class CommandResult:
+    files: int
+    pydicom_s: float  # reading every element of every file, one process
+    pydicom_cpu_s: float
+    elements: int
+    noop: CommandRun  # `kerma import EMPTY`: start-up, Django, the migration check
+    runs: list[CommandRun]
+    bytecode_cache: bool
+
+    @property
+    def best(self) -> CommandRun:
+        return min(self.runs, key=lambda run: run.wall_s)
+
+    @property
+    def ratio(self) -> float:
+        return self.pydicom_s / self.best.wall_s
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.pydicom_cpu_s / self.best.cpu_s
+
+
+def measure_command(
+    fileset: FileSet, root: Path, repeat: int, bytecode_cache: bool = True
+) -> CommandResult:
+    """pydicom reading every element of the files, then ``kerma import`` of their folder in a
+    new home (created and migrated beforehand by an untimed ``kerma import EMPTY``), best of
+    ``repeat``; a no-op ``kerma import EMPTY`` gives the fixed start-up cost. With
+    ``bytecode_cache``, an untimed import of the first copy fills the cache first."""
+    folder = fileset.samples[0].path.parent.parent
+    empty = root / "empty"
+    empty.mkdir(exist_ok=True)
+    pycache = root / "pycache" if bytecode_cache else None
+    if pycache is not None:
+        run_import(fileset.samples[0].path.parent, root / "command-home-warm-up", pycache)
+    for sample in fileset.samples[:WARMUP_FILES]:
+        read_every_element(sample.path)
+    gc.collect()
+    cpu, start = time.process_time(), time.perf_counter()
+    elements = sum(read_every_element(sample.path) for sample in fileset.samples)
+    pydicom_s, pydicom_cpu = time.perf_counter() - start, time.process_time() - cpu
+    runs = []
+    for number in range(max(1, repeat)):
+        home = root / f"command-home-{number}"
+        run_import(empty, home, pycache)  # create and migrate the database: not timed
+        runs.append(run_import(folder, home, pycache))
+        shutil.rmtree(home, ignore_errors=True)
+    home = root / "command-home-noop"
+    run_import(empty, home, pycache)
+    noop = run_import(empty, home, pycache)
+    shutil.rmtree(home, ignore_errors=True)
+    return CommandResult(
+        len(fileset.samples), pydicom_s, pydicom_cpu, elements, noop, runs, bytecode_cache
+    )
+
+
+def command_table(fileset: FileSet, result: CommandResult) -> str:
+    best = result.best
+    summary = best.summary
+    outcome = (
+        f"imported {summary['imported']}, replaced {summary['replaced']}, "
+        f"duplicates {summary['duplicates']}, quarantined {len(summary['quarantined'])}"
+    )
+    n = result.files
+    return "\n".join(
+        [
+            f"== whole command: {n} files ({_mix_text(fileset.samples)}); {fileset.note}",
+            f"   pydicom, every element ({result.elements:,} elements): {result.pydicom_s:.2f} s "
+            f"({n / result.pydicom_s:,.1f} files/s), CPU {result.pydicom_cpu_s:.2f} s",
+            f"   kerma import (best of {len(result.runs)}: "
+            + ", ".join(f"{run.wall_s:.2f}" for run in result.runs)
+            + f" s): {best.wall_s:.2f} s ({n / best.wall_s:,.1f} files/s), CPU {best.cpu_s:.2f} s "
+            f"with its parse workers; {outcome}",
+            f"   kerma import of an empty folder (start-up): {result.noop.wall_s:.2f} s, "
+            f"CPU {result.noop.cpu_s:.2f} s; "
+            + ("with" if result.bytecode_cache else "without")
+            + " a bytecode cache",
+            f"   peak memory of kerma import: {best.peak_rss_mb:.0f} MB (importing process), "
+            f"{best.peak_rss_all_mb:.0f} MB with its parse workers",
+            f"   pydicom ÷ kerma import: {result.ratio:.1f} × (wall), "
+            f"{result.cpu_ratio:.1f} × (CPU)",
+        ]
+    )
+
+
+def command_json(result: CommandResult) -> dict[str, object]:
+    best = result.best
+    return {
+        "files": result.files,
+        "pydicom_every_element_s": round(result.pydicom_s, 3),
+        "pydicom_every_element_cpu_s": round(result.pydicom_cpu_s, 3),
+        "elements": result.elements,
+        "kerma_import_runs_s": [round(run.wall_s, 3) for run in result.runs],
+        "kerma_import_s": round(best.wall_s, 3),
+        "kerma_import_cpu_s": round(best.cpu_s, 3),
+        "kerma_import_empty_s": round(result.noop.wall_s, 3),
+        "kerma_import_empty_cpu_s": round(result.noop.cpu_s, 3),
+        "bytecode_cache": result.bytecode_cache,
+        "peak_rss_mb": round(best.peak_rss_mb, 1),
+        "peak_rss_with_workers_mb": round(best.peak_rss_all_mb, 1),
+        "summary": {k: v for k, v in best.summary.items() if k != "quarantined"}
+        | {"quarantined": len(best.summary["quarantined"])},
+        "ratio_wall": round(result.ratio, 2),
+        "ratio_cpu": round(result.cpu_ratio, 2),
+    }
+
+
 # --- output -----------------------------------------------------------------------------------
 
 
@@ -900,6 +1168,9 @@ def as_json(
             "budget": args.budget,
             "naive_max": args.naive_max,
             "seed": args.seed,
+            "copies": args.copies,
+            "command_repeat": args.command_repeat,
+            "bytecode_cache": not args.no_bytecode_cache,
         },
         "sets": out_sets,
         "targets": targets(sets),
@@ -948,6 +1219,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(every k-th file; 0: all files; default 200)",
     )
     parser.add_argument("--measures", default="abcd", help="which measures (default abcd)")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=20,
+        metavar="K",
+        help="whole command: `kerma import` of K copies of the shared files with new UIDs "
+        "against pydicom reading every element of them (0: skip; default 20)",
+    )
+    parser.add_argument(
+        "--command-repeat",
+        type=int,
+        default=2,
+        metavar="R",
+        help="whole command: runs of `kerma import`, each in a new home, the best kept "
+        "(default 2)",
+    )
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="whole command: run `kerma import` without a bytecode cache (as this environment "
+        "runs it: every process compiles what it imports)",
+    )
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the generated set")
     parser.add_argument(
         "--json",
@@ -1011,9 +1304,26 @@ def main(argv: list[str] | None = None) -> int:
             print("\n" + table(fileset, results), file=out, flush=True)
             if args.profile:
                 print(profile(args.profile, fileset, store), file=out, flush=True)
+        command = None
+        shared_files = next((f for f in filesets if f.name == "shared"), None)
+        if args.copies > 0 and shared_files is not None:
+            copies = copies_set(shared_files, args.copies, root / "copies", args.seed)
+            command = measure_command(
+                copies, root, args.command_repeat, not args.no_bytecode_cache
+            )
+            print("\n" + command_table(copies, command), file=out, flush=True)
         info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         print(f"\nload average at the end: {info['load_average_end']}", file=out)
         checks = targets(sets)
+        if command is not None:
+            checks.append(
+                {
+                    "check": "whole command: pydicom every element ÷ kerma import (wall) >= "
+                    f"{COMMAND_RATIO_TARGET:g}",
+                    "value": round(command.ratio, 2),
+                    "met": command.ratio >= COMMAND_RATIO_TARGET,
+                }
+            )
         if checks:
             print("\nTargets:", file=out)
             for check in checks:
@@ -1022,7 +1332,11 @@ def main(argv: list[str] | None = None) -> int:
         if store is not None:
             store.close()
         if args.json:
-            text = json.dumps(as_json(info, args, filesets, sets), indent=2, ensure_ascii=False)
+            figures = as_json(info, args, filesets, sets)
+            figures["targets"] = checks
+            if command is not None:
+                figures["whole_command"] = command_json(command)
+            text = json.dumps(figures, indent=2, ensure_ascii=False)
             if args.json == "-":
                 print(text)
             else:

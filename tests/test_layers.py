@@ -16,8 +16,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parent.parent / "src"
 KERMA = SRC / "kerma"
 
@@ -116,11 +114,6 @@ def test_the_dicom_layer_does_not_import_the_ingest():
     assert _offending(sorted((KERMA / "dicom").rglob("*.py")), ("kerma.ingest",)) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="web/followup still takes exam_stored and read_archived from kerma.ingest.store; "
-    "they are being moved (to web/dose/signals.py and kerma/archive.py) on another branch",
-)
 def test_the_web_apps_do_not_import_the_ingest():
     assert _offending(sorted((KERMA / "web").rglob("*.py")), ("kerma.ingest",)) == []
 

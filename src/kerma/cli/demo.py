@@ -1,4 +1,4 @@
-"""``kerma demo``: prepare a demo imaging unit (:mod:`kerma.web.demo_seed` fills its database
+"""``kerma demo``: prepare a demo imaging unit (:mod:`kerma.ingest.demo` fills its database
 with what :mod:`kerma.demo` generates), then serve it.
 
 Messages and progress go to standard error.
@@ -33,8 +33,8 @@ def demo(
 ) -> None:
     """Create a demo imaging unit: generate a year of exams as real DICOM, import, serve."""
     setup()
+    from kerma.ingest.demo import seed_demo
     from kerma.web.bootstrap import DEMO_ROLE_USERS, demo_login
-    from kerma.web.demo_seed import seed_demo
     from kerma.web.dose.models import Exam
 
     with progress() as bar:

@@ -52,31 +52,20 @@ def _from_file(path: Path) -> tuple[list[Event], PatientInfo, RoomSettings, str]
 
 
 def _from_database(study_uid: str) -> tuple[list[Event], PatientInfo, RoomSettings, str]:
-    import dataclasses
-
     from kerma.web.bootstrap import setup
 
     setup()
-    from kerma.dose import Event as CoreEvent
-    from kerma.dose import PatientInfo
     from kerma.skindose import RoomSettings, room_defaults
-    from kerma.web.dose.models import Event, Exam
+    from kerma.web.dose.models import Exam
+    from kerma.web.dose.rows import core_events, patient_of
 
     exam = Exam.objects.select_related("device").filter(study_uid=study_uid).first()
     if exam is None:
         raise CommandError(
             f"no such file, and no exam with study UID {study_uid!r} in the database"
         )
-    columns = {f.name for f in Event._meta.get_fields()}
-    names = [f.name for f in dataclasses.fields(CoreEvent) if f.name in columns]
-    rows = Event.objects.filter(exam=exam).order_by("started", "id").values(*names)
-    events = [CoreEvent(**row) for row in rows]
-    patient = PatientInfo(
-        sex=exam.sex or "",
-        age_years=exam.age_years,
-        weight_kg=exam.weight_kg,
-        height_m=exam.height_m,
-    )
+    events = core_events(exam)
+    patient = patient_of(exam)
     device = exam.device
     room = room_defaults(device.manufacturer, device.model)
     try:  # a room's measured settings, when the follow-up app stores them

@@ -3,13 +3,17 @@ through :func:`import_bytes` (or its two halves, :func:`parse_source` and :func:
 which reads, stores or quarantines one object.
 
 Reading is pure and runs in worker processes for large imports; storing stays in the calling
-process, one transaction per report, in the order the sources were given.
+process, in the order the sources were given: :func:`import_paths` stores in batches (up to
+BATCH_REPORTS reports, BATCH_SECONDS of work or BATCH_BYTES of sources), one transaction and one
+flush of the archive per batch; a batch that fails is stored again one report at a time, so that
+only the faulty report is quarantined.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,10 +23,10 @@ from pathlib import Path
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from kerma.dicom.reader import read_dose_object
-from kerma.dose import DoseObjectError
+from kerma.dose import DoseObjectError, DoseReport
 from kerma.ingest.quarantine import quarantine
 from kerma.ingest.sources import Parsed, Source, count_sources, iter_sources, parse_source
-from kerma.ingest.store import DUPLICATE, IMPORTED, REPLACED, store_report
+from kerma.ingest.store import DUPLICATE, IMPORTED, REPLACED, store_report, store_reports
 from kerma.web.dose.models import QuarantinedFile
 
 __all__ = [
@@ -33,12 +37,19 @@ __all__ = [
     "import_paths",
     "iter_sources",
     "parse_source",
+    "store_batch",
     "store_parsed",
 ]
 
 # Below this many objects, starting worker processes costs more than it saves (measured with
 # benchmarks/node.py on 2 CPUs: 80 files took 2.5 s in parallel, 1.1 s in one process).
 PARALLEL_FROM = 300
+
+# A batch of reports stored in one transaction: large enough that the commit and the archive's
+# flush cost little per report, small enough that the progress bar moves and memory stays bounded.
+BATCH_REPORTS = 200
+BATCH_SECONDS = 5.0
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -81,13 +92,36 @@ def store_parsed(parsed: Parsed, label: str, summary: ImportSummary) -> str:
     except (DatabaseError, ValueError, TypeError) as exc:
         _keep_aside(data, label, f"could not be stored: {type(exc).__name__}: {exc}", summary)
         return "quarantined"
+    _count(outcome, summary)
+    return outcome
+
+
+def _count(outcome: str, summary: ImportSummary) -> None:
     if outcome == IMPORTED:
         summary.imported += 1
     elif outcome == REPLACED:
         summary.replaced += 1
     elif outcome == DUPLICATE:
         summary.duplicates += 1
-    return outcome
+
+
+Batch = list[tuple[DoseReport, bytes, str]]
+
+
+def store_batch(batch: Batch, summary: ImportSummary) -> list[str]:
+    """Store read reports (report, bytes, label) in one transaction; return their outcomes in
+    order, counted in ``summary``. When the batch fails, nothing of it is kept and its reports
+    are stored again one by one: the faulty one is quarantined with its reason, the others are
+    stored. A database that cannot be reached raises."""
+    try:
+        outcomes = store_reports(batch)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:  # noqa: BLE001 - found again, report by report, just below
+        return [store_parsed((data, report, None), label, summary) for report, data, label in batch]
+    for outcome in outcomes:
+        _count(outcome, summary)
+    return outcomes
 
 
 def import_bytes(data: bytes, label: str, summary: ImportSummary) -> str:
@@ -129,7 +163,8 @@ def import_paths(
     *,
     workers: int | None = None,
 ) -> ImportSummary:
-    """Import every object under ``paths``; call ``progress(label)`` after each one.
+    """Import every object under ``paths``; call ``progress(label)`` after each one is stored
+    or quarantined (reports are stored in batches: see the module's docstring).
 
     Large imports (from PARALLEL_FROM objects, or whenever ``workers`` > 1 is given) parse in
     worker processes (default: :func:`default_workers`) while this process stores, in the
@@ -144,8 +179,30 @@ def import_paths(
         results: Iterable[tuple[Source, Parsed]] = _parsed_in_order(sources, workers)
     else:
         results = ((source, parse_source(source)) for source in sources)
-    for source, parsed in results:
-        store_parsed(parsed, source.label, summary)
+    batch: Batch = []
+    size, started = 0, time.monotonic()
+
+    def flush() -> None:
+        store_batch(batch, summary)
         if progress is not None:
-            progress(source.label)
+            for _report, _data, label in batch:
+                progress(label)
+        batch.clear()
+
+    for source, parsed in results:
+        data, report, _reason = parsed
+        if report is None or data is None:
+            store_parsed(parsed, source.label, summary)  # quarantined now, outside any batch
+            if progress is not None:
+                progress(source.label)
+            continue
+        if not batch:
+            size, started = 0, time.monotonic()
+        batch.append((report, data, source.label))
+        size += len(data)
+        full = len(batch) >= BATCH_REPORTS or size >= BATCH_BYTES
+        if full or time.monotonic() - started >= BATCH_SECONDS:
+            flush()
+    if batch:
+        flush()
     return summary

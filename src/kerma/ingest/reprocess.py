@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from kerma.archive import read_archived
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError
-from kerma.ingest.store import read_archived, store_report
+from kerma.ingest.store import store_report
 from kerma.web.dose.models import Report
 
 
@@ -45,7 +46,9 @@ def reprocess_all(progress: Callable[[int, int], None] | None = None) -> Reproce
             with transaction.atomic():
                 # Forget the stored digest so the same bytes are stored again, not skipped.
                 Report.objects.filter(pk=pk).update(sha256="")
-                store_report(report, data, original_name=original_name)
+                # The study's other reports are read again from their archives too: their
+                # stored rows hold what the previous parser made of them.
+                store_report(report, data, original_name=original_name, from_archive=True)
             result.reread += 1
             exams.add(exam_id)
         if progress is not None:

@@ -1,48 +1,39 @@
-"""Storing a read dose report: device, exam, events, archived source — all or nothing.
+"""Storing read dose reports: device, exam, events, archived source — all or nothing.
 
-Each report is stored in one database transaction: an exam is never half-written. The SOP
-Instance UID identifies a report: the same bytes again are a duplicate, other bytes under the
-same UID replace it. The exam of a study is rebuilt from all its reports each time one arrives
-(see :func:`kerma.exams.combine_reports`).
+Reports are stored one transaction at a time, a single one (:func:`store_report`) or a batch
+(:func:`store_reports`): an exam is never half-written, and the archived sources are on disk
+before the transaction that refers to them commits (one flush per batch). The SOP Instance UID
+identifies a report: the same bytes again are a duplicate, other bytes under the same UID
+replace it. The exam of a study is rebuilt from all its reports each time one arrives (see
+:func:`kerma.exams.combine_reports`): the reports already stored are taken from their rows
+(their events, the UIDs and totals each stated), not read again from the archive.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import logging
-import os
-from collections import OrderedDict
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
 from kerma import config
+from kerma.archive import ArchiveWriter, read_archived
 from kerma.dicom import quirks
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import NUMERIC_TOTAL_KEYS, DeviceIdentity, DoseObjectError, DoseReport
+from kerma.dose import Event as CoreEvent
 from kerma.exams import combine_reports
 from kerma.privacy import is_test_patient, pseudonymise
 from kerma.web.dose.models import Device, Event, Exam, Report
+from kerma.web.dose.rows import EVENT_COLUMNS, insert_events
+from kerma.web.dose.signals import exam_stored
 
 IMPORTED, REPLACED, DUPLICATE = "imported", "replaced", "duplicate"
-
-# Sent with ``exam_id`` once an exam's transaction has committed, for the apps built on the dose
-# data (follow-up: skin-dose map and alerts). A receiver's failure never undoes the import.
-exam_stored = Signal()
-
-
-def _event_columns() -> list[str]:
-    from kerma.dose import Event as CoreEvent
-
-    model_fields = {f.name for f in Event._meta.get_fields()}
-    return [f.name for f in dataclasses.fields(CoreEvent) if f.name in model_fields]
-
-
-EVENT_COLUMNS = _event_columns()
 
 _CATEGORY_BY_MODALITY = {"CT": "ct", "NM": "nuclear_medicine", "PT": "pet"}
 # When one device sends several kinds of object, the more specific category wins.
@@ -63,28 +54,6 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None or timezone.is_aware(value):
         return value
     return timezone.make_aware(value)
-
-
-def archive_report(data: bytes, report: DoseReport, digest: str) -> str:
-    """Write the source bytes, gzip-compressed, under KERMA_HOME/archive; return the path
-    relative to KERMA_HOME. The file is flushed to disk before this returns."""
-    day = report.study_date
-    folder = config.archive_dir() / (f"{day:%Y/%m}" if day else "undated")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest}.dcm.gz"
-    if not target.exists():
-        temporary = target.with_suffix(".tmp")
-        with open(temporary, "wb") as out:
-            out.write(gzip.compress(data, compresslevel=5, mtime=0))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    return str(target.relative_to(config.kerma_home()))
-
-
-def read_archived(relative_path: str) -> bytes:
-    """Return the original bytes of an archived report."""
-    return gzip.decompress((config.kerma_home() / relative_path).read_bytes())
 
 
 # How often a device's "last report received" is written: not on every report of a busy import.
@@ -132,14 +101,55 @@ def _same_names(identity: DeviceIdentity) -> Device | None:
     return device
 
 
-def _device_for(report: DoseReport) -> Device:
+class _Known:
+    """What a transaction already read or wrote, so that each report of a batch costs few
+    queries: the rows of the batch's SOP Instance UIDs and studies (read at once), and the
+    devices seen. One instance per row, so that a row changed twice is saved as it stands."""
+
+    def __init__(self, reports: Sequence[DoseReport]) -> None:
+        sops = [report.sop_instance_uid for report in reports]
+        studies = list({report.study_uid for report in reports})
+        rows = Report.objects.filter(sop_instance_uid__in=sops)
+        self.reports: dict[str, Report] = {row.sop_instance_uid: row for row in rows}
+        exams = Exam.objects.filter(study_uid__in=studies)
+        self.exams: dict[str, Exam] = {exam.study_uid: exam for exam in exams}
+        self.devices: dict[str, Device] = {}  # by identity key
+        self.devices_by_pk: dict[int, Device] = {}
+
+    def exam_by_pk(self, pk: int) -> Exam | None:
+        """Return the exam ``pk`` (the instance known here, if any)."""
+        for exam in self.exams.values():
+            if exam.pk == pk:
+                return exam
+        return Exam.objects.filter(pk=pk).first()
+
+    def forget_exam(self, exam: Exam) -> None:
+        self.exams.pop(exam.study_uid, None)
+
+
+def _remember_values(device: Device) -> None:
+    device._loaded_values = {  # noqa: SLF001 - remembered to skip needless saves
+        name: getattr(device, name) for name in _DEVICE_FIELDS + ("identity_key", "category")
+    }
+
+
+def _known_device(identity: DeviceIdentity, known: _Known) -> Device | None:
+    key = identity.key()
+    device = known.devices.get(key)
+    if device is None:
+        device = Device.objects.filter(identity_key=key).first() or _same_names(identity)
+        if device is not None:
+            if device.pk in known.devices_by_pk:
+                device = known.devices_by_pk[device.pk]  # the same row met under another key
+            else:
+                _remember_values(device)
+    return device
+
+
+def _device_for(report: DoseReport, known: _Known) -> Device:
     identity = report.device
     key = identity.key()
-    device = Device.objects.filter(identity_key=key).first() or _same_names(identity)
-    if device is not None:
-        device._loaded_values = {  # noqa: SLF001 - remembered to skip needless saves
-            name: getattr(device, name) for name in _DEVICE_FIELDS + ("identity_key", "category")
-        }
+    device = _known_device(identity, known)
     category = _CATEGORY_BY_MODALITY.get(report.modality) or quirks.guess_projection_category(
         identity.manufacturer, identity.model, report.modality
     )
@@ -160,53 +170,123 @@ def _device_for(report: DoseReport) -> Device:
     if device.pk is None or stale or _changed(device):
         device.last_report_at = now
         device.save()
+        _remember_values(device)
+    known.devices[key] = device
+    known.devices_by_pk[device.pk] = device
     return device
 
 
-# Reports parsed recently, by digest: the other reports of a study were usually read moments ago
-# by the same import, so rebuilding the exam need not read them again.
-_RECENT: OrderedDict[str, DoseReport] = OrderedDict()
-_RECENT_SIZE = 256
-
-
-def _remember(digest: str, report: DoseReport) -> None:
-    _RECENT[digest] = report
-    _RECENT.move_to_end(digest)
-    while len(_RECENT) > _RECENT_SIZE:
-        _RECENT.popitem(last=False)
-
-
 def _report_from_archive(row: Report) -> DoseReport | None:
-    cached = _RECENT.get(row.sha256)
-    if cached is not None:
-        return cached
     try:
-        report = read_dose_object(read_archived(row.archive_path))
+        return read_dose_object(read_archived(row.archive_path))
     except (OSError, DoseObjectError):
         return None
-    _remember(row.sha256, report)
-    return report
+
+
+def _from_archives(rows: Sequence[Report]) -> list[tuple[Report, DoseReport]]:
+    return [(row, report) for row in rows if (report := _report_from_archive(row))]
+
+
+def _made_up(uid: str) -> bool:
+    """True for the key an event without Irradiation Event UID was stored under ("event#3"):
+    a DICOM UID holds only digits and dots."""
+    return "#" in uid
+
+
+def _from_rows(
+    exam: Exam, rows: Sequence[Report], dropped: int | None
+) -> list[tuple[Report, DoseReport]] | None:
+    """Return the stored reports ``rows`` of ``exam`` as they were combined: each with its
+    events (the stored version of each, taken from the newest report that held it), the totals
+    it stated, its modality and warnings; None when the rows cannot tell (stored before they
+    kept this, or events missing), or when the report ``dropped`` (replaced or moved away) held
+    the stored version of an event another report still holds: then the archive must say.
+    """
+    if any(row.event_uids is None or row.totals is None for row in rows):
+        return None
+    by_uid: dict[str, tuple[int | None, CoreEvent]] = {}
+    made_up: dict[int | None, list[CoreEvent]] = defaultdict(list)
+    stored = Event.objects.filter(exam=exam).order_by("started", "id")
+    for values in stored.values("report_id", *EVENT_COLUMNS):
+        owner = values.pop("report_id")
+        if values["started"] is not None:
+            # As the reader gives it: naive, in the installation's time zone.
+            values["started"] = timezone.make_naive(values["started"])
+        event = CoreEvent(**values)
+        if _made_up(event.uid):
+            event.uid = ""
+            made_up[owner].append(event)
+        else:
+            by_uid[event.uid] = (owner, event)
+    wanted = {uid for row in rows for uid in row.event_uids if uid}
+    if dropped is not None and any(
+        owner == dropped and uid in wanted for uid, (owner, _) in by_uid.items()
+    ):
+        return None
+    rebuilt = []
+    for row in rows:
+        own = made_up.get(row.pk, [])
+        if any(uid not in by_uid for uid in row.event_uids if uid) or len(own) != sum(
+            1 for uid in row.event_uids if not uid
+        ):
+            return None
+        unnamed = iter(own)
+        events = [by_uid[uid][1] if uid else next(unnamed) for uid in row.event_uids]
+        report = DoseReport(
+            sop_instance_uid=row.sop_instance_uid,
+            sop_class_uid=row.sop_class_uid,
+            source=row.source,
+            modality=row.modality,
+            study_uid=exam.study_uid,
+            events=events,
+            totals=dict(row.totals),
+            warnings=[w for w in row.warnings.split("\n") if w],
+        )
+        rebuilt.append((row, report))
+    return rebuilt
 
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _reports_of(
-    exam: Exam, newest: DoseReport, newest_row: Report
+    exam: Exam,
+    newest: DoseReport | None,
+    newest_row: Report | None,
+    *,
+    dropped: int | None = None,
+    from_archive: bool = False,
 ) -> list[tuple[Report, DoseReport]]:
-    """Return the exam's reports with their parsed content, oldest first by content date; the
-    report being stored comes last among reports of the same date."""
-    others = []
+    """Return the exam's reports with their content, oldest first by content date; the report
+    being stored (``newest``, when given) comes last among reports of the same date.
+
+    The other reports come from their stored rows (see :func:`_from_rows`), or from their
+    archived files when the rows cannot tell or ``from_archive`` is asked (reprocessing).
+    """
+    others: list[Report] = []
     if exam.pk is not None:
-        others = list(exam.reports.exclude(pk=newest_row.pk).order_by("received_at", "id"))
-    parsed = [(row, report) for row in others if (report := _report_from_archive(row))]
-    parsed.append((newest_row, newest))
+        query = exam.reports.order_by("received_at", "id")
+        if newest_row is not None and newest_row.pk is not None:
+            query = query.exclude(pk=newest_row.pk)
+        others = list(query)
+    parsed = None if from_archive or not others else _from_rows(exam, others, dropped)
+    if parsed is None:
+        parsed = _from_archives(others)
+    if newest is not None and newest_row is not None:
+        parsed.append((newest_row, newest))
     parsed.sort(key=lambda pair: pair[0].content_datetime or _EARLIEST)
     return parsed
 
 
-def _rebuild_exam(exam: Exam, parsed: list[tuple[Report, DoseReport]], *, fresh: bool) -> None:
-    """Recompute an exam's events and totals from its reports and save them.
+def _rebuild_exam(
+    exam: Exam,
+    parsed: list[tuple[Report, DoseReport]],
+    *,
+    fresh: bool,
+    row: Report | None = None,
+) -> None:
+    """Recompute an exam's events and totals from its reports and save them (and ``row``, the
+    report being stored, once the exam has its id).
 
     ``fresh``: the exam has no event rows yet (a new study), so there is nothing to delete.
     """
@@ -221,30 +301,29 @@ def _rebuild_exam(exam: Exam, parsed: list[tuple[Report, DoseReport]], *, fresh:
     warnings = [w for r in reports for w in r.warnings]
     exam.notes = "\n".join(dict.fromkeys(notes + warnings))
     exam.save()
+    if row is not None:
+        row.exam = exam
+        row.save()
     owner = {id(event): row for row, report in parsed for event in report.events}
     if not fresh:
         Event.objects.filter(exam=exam).delete()
-    Event.objects.bulk_create(
-        [
-            Event(
-                exam=exam,
-                report=owner.get(id(event)),
-                started=_aware(event.started),
-                **{name: getattr(event, name) for name in EVENT_COLUMNS if name != "started"},
-            )
-            for event in _unique_uids(events)
-        ]
-    )
+    insert_events(exam, _unique_uids([(owner.get(id(event)), event) for event in events]))
 
 
-def _unique_uids(events: list) -> list:
-    """Give events without an Irradiation Event UID a stable key within the exam."""
+def _unique_uids(
+    rows: list[tuple[Report | None, CoreEvent]],
+) -> list[tuple[Report | None, CoreEvent]]:
+    """Return the rows to store, events without an Irradiation Event UID given a stable key
+    within the exam ("event#3"); those are copies: the reports' own events stay as read (a
+    batch stored again one by one must combine them as the first time)."""
     seen: set[str] = set()
-    for index, event in enumerate(events):
+    unique = []
+    for index, (row, event) in enumerate(rows):
         if not event.uid or event.uid in seen:
-            event.uid = f"{event.uid or 'event'}#{index}"
+            event = dataclasses.replace(event, uid=f"{event.uid or 'event'}#{index}")
         seen.add(event.uid)
-    return events
+        unique.append((row, event))
+    return unique
 
 
 def _apply_patient(exam: Exam, report: DoseReport) -> None:
@@ -265,49 +344,99 @@ def _apply_patient(exam: Exam, report: DoseReport) -> None:
         exam.sex = patient.sex
 
 
-def store_report(report: DoseReport, data: bytes, original_name: str = "") -> str:
-    """Store a read report and its source bytes; return "imported", "replaced" or "duplicate"."""
+def _store(
+    report: DoseReport,
+    data: bytes,
+    original_name: str,
+    archive: ArchiveWriter,
+    known: _Known,
+    *,
+    from_archive: bool = False,
+) -> tuple[str, int | None]:
+    """Store one report inside the caller's transaction; return its outcome and the id of the
+    exam it changed (None for a duplicate). Its archived copy is written, not yet synced."""
     digest = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        existing = Report.objects.filter(sop_instance_uid=report.sop_instance_uid).first()
-        if existing is not None and existing.sha256 == digest:
-            return DUPLICATE
-        archive_path = archive_report(data, report, digest)
-        device = _device_for(report)
-        exam = Exam.objects.filter(study_uid=report.study_uid).first()
-        fresh = exam is None
-        if exam is None:
-            exam = Exam(study_uid=report.study_uid)
-        previous_exam_id = existing.exam_id if existing is not None else None
-        if fresh or _MODALITY_RANK.get(report.modality, 0) >= _MODALITY_RANK.get(exam.modality, 0):
-            exam.device = device
-            exam.modality = report.modality
-        exam.accession_number = report.accession_number or exam.accession_number
-        exam.study_date = report.study_date or exam.study_date
-        exam.study_time = report.study_time or exam.study_time
-        exam.procedure = report.procedure or exam.procedure
-        _apply_patient(exam, report)
-        row = existing or Report(sop_instance_uid=report.sop_instance_uid)
-        row.sop_class_uid = report.sop_class_uid
-        row.source = report.source
-        row.modality = report.modality
-        row.content_datetime = _aware(report.content_datetime)
-        row.sha256 = digest
-        row.archive_path = archive_path
-        row.original_name = original_name
-        row.event_count = len(report.events)
-        row.warnings = "\n".join(report.warnings)
-        parsed = _reports_of(exam, report, row)
-        if fresh:
-            exam.save()
-        row.exam = exam
-        row.save()
-        _rebuild_exam(exam, parsed, fresh=fresh)
-        _remember(digest, report)
-        if previous_exam_id is not None and previous_exam_id != exam.pk:
-            _rebuild_or_delete(previous_exam_id)
-    _announce(exam.pk)
-    return REPLACED if existing is not None else IMPORTED
+    existing = known.reports.get(report.sop_instance_uid)
+    if existing is not None and existing.sha256 == digest:
+        return DUPLICATE, None
+    archive_path = archive.put(data, report.study_date, digest)
+    device = _device_for(report, known)
+    exam = known.exams.get(report.study_uid)
+    fresh = exam is None
+    if exam is None:
+        exam = Exam(study_uid=report.study_uid)
+    previous_exam_id = existing.exam_id if existing is not None else None
+    if fresh or _MODALITY_RANK.get(report.modality, 0) >= _MODALITY_RANK.get(exam.modality, 0):
+        exam.device = device
+        exam.modality = report.modality
+    exam.accession_number = report.accession_number or exam.accession_number
+    exam.study_date = report.study_date or exam.study_date
+    exam.study_time = report.study_time or exam.study_time
+    exam.procedure = report.procedure or exam.procedure
+    _apply_patient(exam, report)
+    row = existing or Report(sop_instance_uid=report.sop_instance_uid)
+    row.sop_class_uid = report.sop_class_uid
+    row.source = report.source
+    row.modality = report.modality
+    row.content_datetime = _aware(report.content_datetime)
+    row.sha256 = digest
+    row.archive_path = archive_path
+    row.original_name = original_name
+    row.event_count = len(report.events)
+    row.warnings = "\n".join(report.warnings)
+    row.event_uids = [event.uid for event in report.events]
+    row.totals = dict(report.totals)
+    if fresh:
+        parsed = [(row, report)]
+    else:
+        dropped = existing.pk if existing is not None and previous_exam_id == exam.pk else None
+        parsed = _reports_of(exam, report, row, dropped=dropped, from_archive=from_archive)
+    _rebuild_exam(exam, parsed, fresh=fresh, row=row)
+    known.reports[row.sop_instance_uid] = row
+    known.exams[exam.study_uid] = exam
+    if previous_exam_id is not None and previous_exam_id != exam.pk:
+        _rebuild_or_delete(previous_exam_id, known, dropped=row.pk, from_archive=from_archive)
+    return (REPLACED if existing is not None else IMPORTED), exam.pk
+
+
+def store_report(
+    report: DoseReport, data: bytes, original_name: str = "", *, from_archive: bool = False
+) -> str:
+    """Store a read report and its source bytes in one transaction; return "imported",
+    "replaced" or "duplicate". ``from_archive``: rebuild the exam from the archived files of
+    its other reports, not from their rows (reprocessing after a parser change)."""
+    return store_reports([(report, data, original_name)], from_archive=from_archive)[0]
+
+
+def store_reports(
+    items: Sequence[tuple[DoseReport, bytes, str]], *, from_archive: bool = False
+) -> list[str]:
+    """Store a batch of read reports (report, source bytes, original name) in one transaction,
+    their archived copies flushed once before it commits; return each one's outcome, in order.
+
+    Any error rolls the whole batch back and is raised (the caller then stores the reports one
+    by one, so that only the faulty one is set aside). :data:`exam_stored` is sent once per
+    stored exam, after the commit.
+    """
+    archive = ArchiveWriter()
+    outcomes: list[str] = []
+    changed: dict[int, None] = {}
+    try:
+        with transaction.atomic():
+            known = _Known([report for report, _, _ in items])
+            for report, data, original_name in items:
+                outcome, exam_id = _store(
+                    report, data, original_name, archive, known, from_archive=from_archive
+                )
+                outcomes.append(outcome)
+                if exam_id is not None:
+                    changed[exam_id] = None
+            archive.sync()
+    finally:
+        archive.discard()
+    for exam_id in changed:
+        _announce(exam_id)
+    return outcomes
 
 
 def _announce(exam_id: int) -> None:
@@ -319,15 +448,18 @@ def _announce(exam_id: int) -> None:
             )
 
 
-def _rebuild_or_delete(exam_id: int) -> None:
-    """Rebuild an exam that lost a report to another study, or delete it if it has none left."""
-    exam = Exam.objects.filter(pk=exam_id).first()
+def _rebuild_or_delete(
+    exam_id: int, known: _Known, *, dropped: int, from_archive: bool = False
+) -> None:
+    """Rebuild an exam that lost report ``dropped`` to another study, or delete it if it has
+    none left."""
+    exam = known.exam_by_pk(exam_id)
     if exam is None:
         return
-    rows = list(exam.reports.order_by("received_at", "id"))
-    if not rows:
+    if not exam.reports.exists():
+        known.forget_exam(exam)
         exam.delete()
         return
-    newest = _report_from_archive(rows[-1])
-    if newest is not None:
-        _rebuild_exam(exam, _reports_of(exam, newest, rows[-1]), fresh=False)
+    parsed = _reports_of(exam, None, None, dropped=dropped, from_archive=from_archive)
+    if parsed:
+        _rebuild_exam(exam, parsed, fresh=False)

@@ -144,6 +144,16 @@ class Report(models.Model):
     original_name = models.TextField(blank=True)
     event_count = models.PositiveIntegerField(default=0)
     warnings = models.TextField(blank=True)
+    # What rebuilding the exam needs of this report, so that a later report of the study is
+    # combined without reading this one's archive again (None: stored before they were kept).
+    event_uids = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("Irradiation Event UIDs of the report, in order (empty: none given)"),
+    )
+    totals = models.JSONField(
+        null=True, blank=True, help_text=_("Totals as the report states them, canonical units")
+    )
 
     class Meta:
         ordering = ["received_at"]

@@ -8,8 +8,8 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Patient follow-up and skin dose")
 
     def ready(self) -> None:
-        from kerma.ingest.store import exam_stored
         from kerma.web.dose.panels import register_dashboard_panel, register_exam_panel
+        from kerma.web.dose.signals import exam_stored
         from kerma.web.followup import history, hooks, panels
 
         exam_stored.connect(hooks.on_exam_stored, dispatch_uid="kerma-followup")

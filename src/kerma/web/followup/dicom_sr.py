@@ -23,7 +23,7 @@ from kerma.web.followup.models import SkinDoseMap
 def _source_reports(exam: Exam) -> list[tuple[Report, str]]:
     """Return the exam's dose reports with their Series Instance UID (read from the archive;
     empty when the archived file cannot be read)."""
-    from kerma.ingest.store import read_archived
+    from kerma.archive import read_archived
 
     found = []
     for report in exam.reports.order_by("received_at", "id"):

@@ -1,8 +1,8 @@
 """What happens when an exam is stored: its skin-dose map, then its alerts, then the e-mails.
 
 Connected in :class:`~kerma.web.followup.apps.FollowupConfig` to
-:data:`kerma.ingest.store.exam_stored`, which the ingest sends after the exam's transaction has
-committed. Nothing here may undo or stop an import: any failure is logged and, for the map,
+:data:`kerma.web.dose.signals.exam_stored`, which the ingest sends after the exam's transaction
+has committed. Nothing here may undo or stop an import: any failure is logged and, for the map,
 recorded on the exam (``SkinDoseMap.status = "failed"``). Exams that are not projection exams
 with a reference-point air kerma cost one query.
 """

@@ -20,17 +20,12 @@ import numpy as np
 from django.utils import timezone
 
 from kerma import __version__
-from kerma.dose import Event as CoreEvent
-from kerma.dose import PatientInfo
-from kerma.web.dose.models import Device, Event, Exam
+from kerma.web.dose.models import Device, Exam
+from kerma.web.dose.rows import core_events, patient_of
 from kerma.web.followup.models import RoomGeometry, SkinDoseMap
 
 PROJECTION_MODALITIES = ("RF", "XA")
 PROJECTION_CATEGORIES = ("fluoroscopy", "mobile_carm")
-
-_EVENT_FIELDS = [f.name for f in dataclasses.fields(CoreEvent)]
-_MODEL_FIELDS = {f.name for f in Event._meta.get_fields()}
-EVENT_COLUMNS = [name for name in _EVENT_FIELDS if name in _MODEL_FIELDS]
 
 
 def wants_skin_dose(exam: Exam) -> bool:
@@ -39,23 +34,6 @@ def wants_skin_dose(exam: Exam) -> bool:
     if exam.is_test or exam.kar_total_mgy is None:
         return False
     return exam.modality in PROJECTION_MODALITIES or (exam.device.category in PROJECTION_CATEGORIES)
-
-
-def core_events(exam: Exam) -> list[CoreEvent]:
-    """Return the exam's projection events as :class:`kerma.dose.Event` (fields copied by
-    name; empty text stays empty, unknown numbers stay None)."""
-    rows = Event.objects.filter(exam=exam, kind="projection").order_by("started", "id")
-    return [CoreEvent(**values) for values in rows.values(*EVENT_COLUMNS)]
-
-
-def patient_of(exam: Exam) -> PatientInfo:
-    """Return the patient's size and sex as the engine needs them (no identifier)."""
-    return PatientInfo(
-        sex=exam.sex,
-        age_years=exam.age_years,
-        weight_kg=exam.weight_kg,
-        height_m=exam.height_m,
-    )
 
 
 def room_of(device: Device) -> tuple[Any, RoomGeometry | None]:
@@ -146,7 +124,11 @@ def _compute(exam: Exam) -> tuple[Any, Any, RoomGeometry | None, str, float]:
     phantom = room_row.phantom if room_row is not None else "human"
     cell_mm = room_row.cell_mm if room_row is not None else 10.0
     result = skindose.compute_skin_dose(
-        core_events(exam), patient=patient_of(exam), room=room, phantom=phantom, cell_mm=cell_mm
+        core_events(exam, "projection"),
+        patient=patient_of(exam),
+        room=room,
+        phantom=phantom,
+        cell_mm=cell_mm,
     )
     return result, room, room_row, phantom, cell_mm
 
