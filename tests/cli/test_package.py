@@ -24,6 +24,9 @@ GROUPS = {
     "reference": ("list", "import", "use"),
     "followup": ("recompute", "list", "notify"),
     "user": ("add", "unit", "list"),
+    "people": ("add", "list"),
+    "training": ("add", "status"),
+    "staff": ("assess",),
 }
 
 

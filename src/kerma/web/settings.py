@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kerma.web.nrd",
     "kerma.web.followup",
     "kerma.web.charts",
+    "kerma.web.people",
 ]
 
 MIDDLEWARE = [

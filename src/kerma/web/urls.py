@@ -22,5 +22,6 @@ urlpatterns = [
     path("nrd/", include("kerma.web.nrd.urls_manual")),
     path("nrd/", include("kerma.web.nrd.urls")),
     path("followup/", include("kerma.web.followup.urls")),
+    path("people/", include("kerma.web.people.urls")),
     path("", include("kerma.web.dose.urls")),
 ]

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from kerma.web.people import views
+
+urlpatterns = [
+    path("", views.people_list, name="people_list"),
+    path("new/", views.person_new, name="people_new"),
+    path("<int:pk>/", views.person_detail, name="people_detail"),
+    path("<int:pk>/edit/", views.person_edit, name="people_edit"),
+    path("<int:pk>/certificates/add/", views.certificate_add, name="people_certificate_add"),
+    path("<int:pk>/devices/add/", views.device_training_add, name="people_device_training_add"),
+    path(
+        "<int:pk>/qualifications/add/", views.qualification_add, name="people_qualification_add"
+    ),
+    path("certificates/<int:pk>/file/", views.certificate_file, name="people_certificate_file"),
+    path("qualifications/", views.qualifications, name="people_qualifications"),
+    path("import/", views.import_hr, name="people_import"),
+    path("dosimetry/import/", views.import_dosimetry, name="people_dosimetry_import"),
+    path("staff/", views.assessment_list, name="people_assessments"),
+    path("staff/new/", views.assessment_new, name="people_assessment_new"),
+    path("staff/<int:pk>/", views.assessment_detail, name="people_assessment"),
+    path("staff/<int:pk>/edit/", views.assessment_edit, name="people_assessment_edit"),
+]
