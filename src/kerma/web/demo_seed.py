@@ -53,6 +53,7 @@ def seed_demo(
     from kerma.web.dose.models import Exam
     from kerma.web.followup.demo import prepare_demo_followup
     from kerma.web.nrd.demo_plan import prepare_demo_plan
+    from kerma.web.people.demo import seed_people_demo
 
     today = today or datetime.now().date()
     marker = config.kerma_home() / "demo.json"
@@ -101,4 +102,5 @@ def seed_demo(
     prepare_demo_plan(today)
     # The follow-up of the cath lab's alerts: some decided and closed, recent ones open.
     prepare_demo_followup(today)
+    seed_people_demo(today)  # the team's training, qualifications and staff exposure
     return DemoSeed(summary, imported_on)
