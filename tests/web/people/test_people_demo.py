@@ -30,7 +30,8 @@ def test_demo_team_and_assessments():
         )
     done = seed_people_demo(TODAY)
     assert done == {"people": 9, "assessments": 2}
-    status = {r.person.name: r.status.status.value for r in training_of(Person.objects.all(), TODAY)}
+    rows = training_of(Person.objects.all(), TODAY)
+    status = {r.person.name: r.status.status.value for r in rows}
     assert status["Sophie Martin"] == "expired"
     assert status["Dr Anne Leroy"] == "expiring" and status["Dr Claire Fabre"] == "expiring"
     assert status["Dr Hugo Lambert"] == "missing"
