@@ -25,7 +25,7 @@ GROUPS = {
     "followup": ("recompute", "list", "notify"),
     "user": ("add", "unit", "list"),
     "people": ("add", "list"),
-    "training": ("add", "status"),
+    "training": ("add", "status", "notify"),
     "staff": ("assess",),
 }
 

@@ -6,7 +6,9 @@
 - ``kerma training add NAME --on DATE [--organisation O] [--guide G]``: record a patient
   radiation-protection training certificate;
 - ``kerma training status [--on DATE] [--json]``: each person's ``valid_until`` and ``status``
-  (``valid``, ``expiring``, ``expired``, ``missing``) on a day (default today).
+  (``valid``, ``expiring``, ``expired``, ``missing``) on a day (default today);
+- ``kerma training notify [--on DATE]``: e-mail the training expiring or expired (once per
+  certificate and address; nothing without ``KERMA_SMTP_HOST``).
 
 Professions and domains are the codes of :mod:`kerma.people`. Changes are audited under
 ``--by`` (default ``KERMA_USER`` or the login name). Data on standard output, messages on
@@ -15,6 +17,7 @@ standard error; exit 2 on bad input.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated
 
@@ -169,3 +172,16 @@ def training_status(
             r["status"],
         )
     Console().print(table)
+
+
+@training_app.command("notify")
+def notify(
+    on: Annotated[str | None, typer.Option("--on", help="Day, YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """E-mail the training expiring or expired, once per certificate and address."""
+    day = parse_day(on, "--on")
+    setup()
+    from kerma.web.people.notify import notify_training
+
+    sent = notify_training(day)
+    typer.echo(json.dumps({"sent": sent}))

@@ -13,11 +13,13 @@ from kerma.web.accounts.roles import create_user
 from kerma.web.people.audit import acting_as
 from kerma.web.people.models import Certificate, Person
 
-# The follow-up tests' fixtures: Django ready for the CLI, fast passwords, the two units.
+# The follow-up tests' fixtures: Django ready for the CLI, fast passwords, the two units,
+# the SMTP sink.
 PASSWORD = followup_fixtures.PASSWORD
 _django_ready = followup_fixtures._django_ready
 _fast_passwords = followup_fixtures._fast_passwords
 units = followup_fixtures.units
+smtp = followup_fixtures.smtp  # a real SMTP server on loopback
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ the JSON keys are the contract."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from typer.testing import CliRunner
 
 from kerma.cli.main import app
 from kerma.web.people.audit import AuditEntry
-from kerma.web.people.models import Person, StaffAssessment
+from kerma.web.people.models import Person, StaffAssessment, TrainingNotice
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -75,3 +76,22 @@ def test_staff_assess_from_a_saved_assessment(units):
     _, out = run("staff", "assess", "--assessment", str(row.pk), "--volume", "235", "--json")
     assert json.loads(out)["lens_msv"] == 22.125
     assert Person.objects.count() == 0
+
+
+def test_training_expiry_mailed_once(smtp, units, person):
+    from kerma.web.accounts.roles import INSPECTOR, QUALITY_MANAGER, create_user
+
+    create_user("qm", "pw", QUALITY_MANAGER, [units["main"]], email="qualite@example.org")
+    create_user("insp", "pw", INSPECTOR, [units["main"]], email="asn@example.org")
+    create_user("qm2", "pw", QUALITY_MANAGER, [units["other"]], email="ailleurs@example.org")
+    person("Expirée", "nurse", ("interventional",), certificate=date(2015, 1, 1),
+           email="expiree@example.org")
+    person("Valide", certificate=date(2024, 1, 1), email="valide@example.org")
+    code, out = run("training", "notify", "--on", "2025-06-01")
+    assert code == 0 and json.loads(out) == {"sent": 2}
+    received = sorted(r for m in smtp.messages for r in m["to"])
+    assert received == ["expiree@example.org", "qualite@example.org"]
+    assert "Expirée" in smtp.messages[0]["data"]
+    _, out = run("training", "notify", "--on", "2025-06-02")
+    assert json.loads(out) == {"sent": 0}
+    assert TrainingNotice.objects.filter(sent_at__isnull=False).count() == 2
