@@ -282,7 +282,13 @@ def assess(data: AssessmentInput) -> Assessment:
         found.append(notice(words.NOT_CLASSIFIED))
     else:
         found.append(
-            notice(words.CATEGORY, category=category, reason=", ".join(o.value for o in reasons))
+            notice(
+                words.CATEGORY,
+                category=category,
+                reason=[o.value for o in reasons],
+                reason_en=[ORGAN_WORDS[o][0] for o in reasons],
+                reason_fr=[ORGAN_WORDS[o][1] for o in reasons],
+            )
         )
     return Assessment(doses, category, reasons, over, required, tuple(fixes), tuple(found))
 

@@ -25,8 +25,8 @@ NO_FIX = declare(
 )
 CATEGORY = declare(
     "staff.category",
-    en="classification: category {category} ({reason})",
-    fr="classement : catégorie {category} ({reason})",
+    en="classification: category {category} ({reason_en})",
+    fr="classement : catégorie {category} ({reason_fr})",
 )
 NOT_CLASSIFIED = declare(
     "staff.not_classified",
