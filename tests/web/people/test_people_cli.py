@@ -95,3 +95,32 @@ def test_training_expiry_mailed_once(smtp, units, person):
     _, out = run("training", "notify", "--on", "2025-06-02")
     assert json.loads(out) == {"sent": 0}
     assert TrainingNotice.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_staff_assess_with_the_volume_of_the_database(units):
+    from datetime import timedelta
+
+    from kerma.web.dose.models import Device, Exam
+
+    cath = Device.objects.create(identity_key="cath", model="Azurion", unit=units["main"])
+    first = date(2025, 1, 1)
+    for i in range(40):
+        Exam.objects.create(
+            study_uid=f"1.2.9.{i}", study_date=first + timedelta(days=9 * i), modality="XA",
+            device=cath, patient_key=f"{i:064d}",
+            procedure="TAVI" if i % 2 else "CORONAROGRAPHIE", dap_total_gycm2=float(i),
+        )
+    code, out = run(
+        "staff", "assess", "--device", str(cath.pk), "--act", "tavi", "--from", "2025-01-01",
+        "--to", "2025-12-31", "--distance-cm", "50", "--reference-distance-cm", "100",
+        "--scatter", "whole_body=2,lens=1", "--scatter-source", "mesure du service", "--json",
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["activity"]["exams"] == 20 and data["activity"]["yearly_volume"] == 20.0
+    # median DAP of the TAVI (odd i: 1, 3 … 39) = 20 Gy·cm²; ×2 µSv/Gy·cm² at 1 m → 40 µSv,
+    # ×4 at 50 cm = 160 µSv, ×20 a year = 3.2 mSv whole body; lens 1.6 mSv.
+    assert data["activity"]["median_dap_gycm2"] == 20.0
+    assert data["whole_body_msv"] == 3.2 and data["lens_msv"] == 1.6
+    assert data["category"] == "B"
+    assert run("staff", "assess", "--device", str(cath.pk), "--json")[0] == 2

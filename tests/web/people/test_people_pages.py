@@ -201,4 +201,40 @@ def test_dashboard_panel(login, person, rf, units):
     assert panel.context["people_counts"]["expired"] == 1
     assert [n.params["person"] for n in panel.context["people_todo"]] == ["Nouveau"]
     home = client.get("/").content.decode()
-    assert "people-panel" in home
+    assert "people-panel" in home and "people-dosimetry" not in home
+
+
+def test_dashboard_warns_of_measured_doses(login, person):
+    from django.utils import timezone
+
+    from kerma.people import add_months
+
+    worker = person("Dr Lentille", "cardiologist", ("interventional",))
+    today = timezone.localdate()
+    for month in range(1, 13):
+        start = add_months(today.replace(day=1), -month)
+        DosimeterReading(person=worker, period_start=start, period_end=start,
+                         hp3_msv=1.5).save()
+    home = login(PHYSICIST).get("/").content.decode()
+    assert "people-dosimetry" in home and "Dr Lentille" in home and "cristallin" in home
+
+
+def test_hr_import_from_xlsx(login, units):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Nom", "Profession", "Domaines", "Unités", "Arrivée", "Attestation"])
+    sheet.append(["Zoé Scanner", "radiographer", "ct; radiology", "main", date(2025, 9, 1),
+                  date(2019, 4, 2)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "rh.xlsx"
+    client = login(QUALITY_MANAGER)
+    client.post("/people/import/", {"file": buffer})
+    zoe = Person.objects.get(name="Zoé Scanner")
+    assert zoe.domains == ["ct", "radiology"] and zoe.arrived_on == date(2025, 9, 1)
+    assert zoe.certificates.get().obtained_on == date(2019, 4, 2)
+    assert list(zoe.units.values_list("code", flat=True)) == ["main"]
+    assert AuditEntry.objects.filter(object_type="person", action="units").exists()
