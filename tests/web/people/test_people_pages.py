@@ -238,3 +238,51 @@ def test_hr_import_from_xlsx(login, units):
     assert zoe.certificates.get().obtained_on == date(2019, 4, 2)
     assert list(zoe.units.values_list("code", flat=True)) == ["main"]
     assert AuditEntry.objects.filter(object_type="person", action="units").exists()
+
+
+def test_hr_template_reads_back(login, units):
+    client = login(QUALITY_MANAGER)
+    response = client.get("/people/import/template.xlsx")
+    template = io.BytesIO(response.content)
+    template.name = "modele.xlsx"
+    client.post("/people/import/", {"file": template})
+    assert Person.objects.get(name="Dupont Marie").domains == ["ct", "radiology"]
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed", "refused"),
+    [
+        (PHYSICIST, ["/people/new/", "/people/staff/new/", "/people/dosimetry/import/"], []),
+        (QUALITY_MANAGER, ["/people/new/", "/people/import/"],
+         ["/people/staff/new/", "/people/dosimetry/import/"]),
+        (RAN, ["/people/new/"], ["/people/staff/new/", "/people/dosimetry/import/"]),
+    ],
+)
+def test_who_changes_what(login, role, allowed, refused):
+    client = login(role)
+    for url in allowed:
+        assert client.get(url).status_code == 200, (role, url)
+    for url in refused:
+        assert client.get(url).status_code == 403, (role, url)
+
+
+def test_assessment_volume_from_the_database(login, units):
+    from kerma.web.dose.models import Device, Exam
+
+    cath = Device.objects.create(identity_key="cath", model="Azurion", unit=units["main"])
+    for i in range(10):
+        Exam.objects.create(study_uid=f"9.{i}", study_date=date(2025, 3, 1 + i), modality="XA",
+                            device=cath, patient_key=f"{i:064d}", procedure="TAVI")
+    client = login(PHYSICIST)
+    response = client.post("/people/staff/new/", {
+        "unit": units["main"].pk, "title": "TAVI base", "procedure": "TAVI", "position": "op",
+        "dose_whole_body_usv": 10, "dose_extremities_usv": 10, "dose_lens_usv": 10,
+        "reference_distance_cm": 100, "working_distance_cm": 100, "dose_source": "mesure",
+        "volume": 0, "volume_source": "database", "device": cath.pk, "act": "TAVI",
+        "period_from": "2025-01-01", "period_to": "2025-06-30",
+    })
+    assert response.status_code == 302
+    row = StaffAssessment.objects.get(title="TAVI base")
+    assert row.volume == pytest.approx(10 * 365 / 181)
+    page = client.get(f"/people/staff/{row.pk}/").content.decode()
+    assert "10 examens en 181 jours" in page

@@ -51,6 +51,13 @@ HR_ALIASES = {
     "certificate_on": ("certificate_on", "attestation", "formation"),
     "organisation": ("organisation", "organisme"),
 }
+# The template offered for download: the columns and an example row.
+HR_TEMPLATE: tuple[tuple[str, ...], ...] = (
+    ("name", "profession", "domains", "units", "post", "email", "arrived_on", "certificate_on",
+     "organisation"),
+    ("Dupont Marie", "radiographer", "ct, radiology", "main", "scanner",
+     "marie.dupont@example.org", "2025-09-01", "2023-02-01", "AFPPE"),
+)
 DOSIMETRY_ALIASES = {
     "name": ("name", "nom"),
     "period_start": ("period_start", "debut", "start"),

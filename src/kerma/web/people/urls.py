@@ -15,6 +15,7 @@ urlpatterns = [
     path("certificates/<int:pk>/file/", views.certificate_file, name="people_certificate_file"),
     path("qualifications/", views.qualifications, name="people_qualifications"),
     path("import/", views.import_hr, name="people_import"),
+    path("import/template.xlsx", views.import_template, name="people_import_template"),
     path("dosimetry/import/", views.import_dosimetry, name="people_dosimetry_import"),
     path("staff/", views.assessment_list, name="people_assessments"),
     path("staff/new/", views.assessment_new, name="people_assessment_new"),

@@ -283,6 +283,12 @@ def import_hr(request: HttpRequest) -> HttpResponse:
     return _import_page(request, "hr")
 
 
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The HR spreadsheet's template: its columns and one example row (XLSX)."""
+    require(request, "people.view_person")
+    return exports.xlsx_response("hr-template", imports.HR_TEMPLATE[0], imports.HR_TEMPLATE[1:])
+
+
 def import_dosimetry(request: HttpRequest) -> HttpResponse:
     """Import the dosimetry provider's CSV (``people.add_dosimeterreading``)."""
     require(request, "people.add_dosimeterreading", "people.change_dosimeterreading")
