@@ -16,6 +16,7 @@ from kerma.people import (
     add_months,
     add_years,
     domain_validity_years,
+    is_new_activity,
     training_status,
     validity_years,
 )
@@ -121,6 +122,13 @@ def test_change_of_activity_requires_new_training():
     )
     assert trained_after.status == Status.VALID
     assert trained_after.valid_until == date(2030, 7, 1)
+
+
+def test_a_new_domain_is_a_change_of_activity():
+    assert is_new_activity(["ct"], ["ct", "interventional"])
+    assert not is_new_activity(["ct", "interventional"], ["ct"])
+    assert not is_new_activity(["ct"], ["ct"])
+    assert is_new_activity([], ["dental"])
 
 
 def test_calendar_helpers():

@@ -88,6 +88,12 @@ def validity_years(profession: str, domains: Iterable[str]) -> int:
     return min(years, default=GENERAL_VALIDITY_YEARS)
 
 
+def is_new_activity(before: Iterable[str], after: Iterable[str]) -> bool:
+    """Return True when ``after`` adds a domain to ``before``: a change of activity, for which
+    the training is renewed (stopping a domain is not a new activity)."""
+    return bool(set(after) - set(before))
+
+
 def add_years(day: date, years: int) -> date:
     """Return the same day ``years`` later (29 February becomes 28 February)."""
     try:

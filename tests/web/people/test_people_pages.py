@@ -52,6 +52,8 @@ def test_create_edit_and_history(login, units):
     assert response.status_code == 302
     entries = AuditEntry.objects.filter(object_type="person", object_id=str(person.pk))
     assert [e.action for e in entries] == ["create", "units", "update"]
+    person.refresh_from_db()
+    assert person.activity_changed_on is not None  # CT added: a change of activity
     assert entries[0].actor == "quality_manager-main"
     page = client.get(f"/people/{person.pk}/").content.decode()
     assert "quality_manager-main" in page and "Jeanne Martin" in page

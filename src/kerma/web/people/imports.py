@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kerma.people import Domain, Profession
+from kerma.people import Domain, Profession, is_new_activity
 from kerma.web.accounts.models import Unit
 from kerma.web.people.models import Certificate, DosimeterReading, Person
 
@@ -181,6 +181,8 @@ def import_hr(data: bytes, filename: str, allowed_units: list[Unit]) -> ImportRe
         person = Person.objects.filter(name=name).first()
         created = person is None
         person = person or Person(name=name)
+        if not created and is_new_activity(person.domains, domains):
+            person.activity_changed_on = date.today()  # a change of activity: renewal due
         person.profession = profession
         person.domains = domains
         for attr in ("post", "email"):

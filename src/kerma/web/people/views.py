@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kerma.people import is_new_activity
 from kerma.staff import LIMITS_MSV, ORGANS, organ_label
 from kerma.web.accounts.scope import require, visible_units
 from kerma.web.people import exports, imports
@@ -158,10 +159,21 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_form(request: HttpRequest, person: Any) -> HttpResponse:
+    before = list(person.domains) if person else None
+    changed_on = person.activity_changed_on if person else None
     form = PersonForm(request.POST or None, instance=person, user=request.user)
     if request.method == "POST" and form.is_valid():
         with acting_as(actor_of(request.user)):
             saved = form.save(commit=False)
+            if (
+                before is not None
+                and is_new_activity(before, saved.domains)
+                and saved.activity_changed_on == changed_on
+            ):
+                # A new domain is a change of activity: the training is renewed for it.
+                saved.activity_changed_on = timezone.localdate()
+                text = _("New domain of activity: training for it is due (change of activity).")
+                messages.warning(request, text)
             saved.save()
             saved.set_units(form.cleaned_data["units"])
         messages.success(request, _("Saved."))
