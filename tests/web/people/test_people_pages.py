@@ -58,7 +58,7 @@ def test_create_edit_and_history(login, units):
     page = client.get(f"/people/{person.pk}/").content.decode()
     assert "quality_manager-main" in page and "Jeanne Martin" in page
     response = client.post(
-        f"/people/{person.pk}/certificates/add/",
+        f"/people/{person.pk}/certificate/add/",
         {"obtained_on": "2020-05-04", "organisation": "=HYPERLINK(\"x\")"},
     )
     assert response.status_code == 302
@@ -96,8 +96,8 @@ def test_inspector_reads_only(login, person):
     for url in (
         "/people/new/",
         f"/people/{someone.pk}/edit/",
-        f"/people/{someone.pk}/certificates/add/",
-        f"/people/{someone.pk}/qualifications/add/",
+        f"/people/{someone.pk}/certificate/add/",
+        f"/people/{someone.pk}/qualification/add/",
         "/people/import/",
         "/people/dosimetry/import/",
         "/people/staff/new/",
@@ -288,3 +288,29 @@ def test_assessment_volume_from_the_database(login, units):
     assert row.volume == pytest.approx(10 * 365 / 181)
     page = client.get(f"/people/staff/{row.pk}/").content.decode()
     assert "10 examens en 181 jours" in page
+
+
+def test_attachment_and_planned_qualification_done(login, person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    mine = person("Avec Pièce")
+    theirs = person("Autre Pièce", unit="other")
+    client = login(QUALITY_MANAGER)
+    scan = SimpleUploadedFile("attestation.pdf", b"%PDF-1.4 attestation", "application/pdf")
+    client.post(f"/people/{mine.pk}/certificate/add/",
+                {"obtained_on": "2024-02-03", "attachment": scan})
+    certificate = mine.certificates.get()
+    download = client.get(f"/people/certificates/{certificate.pk}/file/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 attestation"
+    client.post(f"/people/{mine.pk}/qualification/add/", {"post": "scanner"})
+    planned = mine.qualifications.get()
+    assert planned.to_do
+    assert client.post(f"/people/rows/qualification/{planned.pk}/edit/", {
+        "post": "scanner", "qualified_on": "2025-01-10", "qualified_by": "cadre",
+    }).status_code == 302
+    planned.refresh_from_db()
+    assert planned.qualified_on == date(2025, 1, 10)
+    assert AuditEntry.objects.filter(object_type="qualification", action="update").exists()
+    assert client.get(f"/people/{theirs.pk}/certificate/add/").status_code == 404
+    assert client.get(f"/people/rows/qualification/{planned.pk}/edit/").status_code == 200
+    assert client.get("/people/rows/nothing/1/edit/").status_code == 404

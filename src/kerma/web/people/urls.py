@@ -7,11 +7,8 @@ urlpatterns = [
     path("new/", views.person_new, name="people_new"),
     path("<int:pk>/", views.person_detail, name="people_detail"),
     path("<int:pk>/edit/", views.person_edit, name="people_edit"),
-    path("<int:pk>/certificates/add/", views.certificate_add, name="people_certificate_add"),
-    path("<int:pk>/devices/add/", views.device_training_add, name="people_device_training_add"),
-    path(
-        "<int:pk>/qualifications/add/", views.qualification_add, name="people_qualification_add"
-    ),
+    path("<int:pk>/<str:kind>/add/", views.child_add, name="people_child_add"),
+    path("rows/<str:kind>/<int:pk>/edit/", views.child_edit, name="people_child_edit"),
     path("certificates/<int:pk>/file/", views.certificate_file, name="people_certificate_file"),
     path("qualifications/", views.qualifications, name="people_qualifications"),
     path("import/", views.import_hr, name="people_import"),

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kerma.people import is_new_activity
 from kerma.staff import LIMITS_MSV, ORGANS, organ_label
@@ -38,6 +39,8 @@ from kerma.web.people.models import (
     PROFESSION_LABELS,
     STATUS_LABELS,
     Certificate,
+    DeviceTraining,
+    Qualification,
     StaffAssessment,
 )
 from kerma.web.people.scope import person_or_404, visible_assessments, visible_people
@@ -183,11 +186,14 @@ def _person_form(request: HttpRequest, person: Any) -> HttpResponse:
 
 
 def _child_form(
-    request: HttpRequest, pk: int, perm: str, form_class: Any, title: str, **extra: Any
+    request: HttpRequest,
+    person: Any,
+    form_class: Any,
+    title: str,
+    instance: Any = None,
+    **extra: Any,
 ) -> HttpResponse:
-    require(request, perm)
-    person = person_or_404(request.user, pk)
-    form = form_class(request.POST or None, request.FILES or None, **extra)
+    form = form_class(request.POST or None, request.FILES or None, instance=instance, **extra)
     if request.method == "POST" and form.is_valid():
         with acting_as(actor_of(request.user)):
             row = form.save(commit=False)
@@ -200,35 +206,40 @@ def _child_form(
     )
 
 
-def certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a training certificate (``people.add_certificate``)."""
-    return _child_form(
-        request, pk, "people.add_certificate", CertificateForm, _("Training certificate")
-    )
+# kind in the URL -> (model, form, title, whether the form takes the user)
+CHILDREN: dict[str, tuple[Any, Any, Any, bool]] = {
+    "certificate": (Certificate, CertificateForm, _l("Training certificate"), False),
+    "devicetraining": (
+        DeviceTraining, DeviceTrainingForm, _l("Device or technique training"), True
+    ),
+    "qualification": (Qualification, QualificationForm, _l("Workstation qualification"), True),
+}
 
 
-def device_training_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a training on a device or technique (``people.add_devicetraining``)."""
-    return _child_form(
-        request,
-        pk,
-        "people.add_devicetraining",
-        DeviceTrainingForm,
-        _("Device or technique training"),
-        user=request.user,
-    )
+def child_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Record a certificate, a device training or a qualification (planned when undated) of a
+    person (``people.add_<kind>``)."""
+    if kind not in CHILDREN:
+        raise Http404
+    model, form_class, title, with_user = CHILDREN[kind]
+    require(request, f"people.add_{kind}")
+    person = person_or_404(request.user, pk)
+    extra = {"user": request.user} if with_user else {}
+    return _child_form(request, person, form_class, str(title), **extra)
 
 
-def qualification_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record (or plan, without a date) a workstation qualification."""
-    return _child_form(
-        request,
-        pk,
-        "people.add_qualification",
-        QualificationForm,
-        _("Workstation qualification"),
-        user=request.user,
-    )
+def child_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Edit a certificate, a device training or a qualification (``people.change_<kind>``),
+    e.g. to date a planned qualification once done."""
+    if kind not in CHILDREN:
+        raise Http404
+    model, form_class, title, with_user = CHILDREN[kind]
+    require(request, f"people.change_{kind}")
+    row = model.objects.filter(pk=pk, person__in=visible_people(request.user)).first()
+    if row is None:
+        raise Http404
+    extra = {"user": request.user} if with_user else {}
+    return _child_form(request, row.person, form_class, str(title), instance=row, **extra)
 
 
 def certificate_file(request: HttpRequest, pk: int) -> FileResponse:
