@@ -314,3 +314,33 @@ def test_attachment_and_planned_qualification_done(login, person):
     assert client.get(f"/people/{theirs.pk}/certificate/add/").status_code == 404
     assert client.get(f"/people/rows/qualification/{planned.pk}/edit/").status_code == 200
     assert client.get("/people/rows/nothing/1/edit/").status_code == 404
+
+
+def test_assessment_doses_from_the_median_dap_and_a_stated_coefficient(login, units):
+    from kerma.web.dose.models import Device, Exam
+
+    cath = Device.objects.create(identity_key="cath", model="Azurion", unit=units["main"])
+    for i, dap in enumerate((10.0, 30.0, 20.0)):
+        Exam.objects.create(study_uid=f"8.{i}", study_date=date(2025, 3, 1 + i), modality="XA",
+                            device=cath, patient_key=f"{i:064d}", procedure="TAVI",
+                            dap_total_gycm2=dap)
+    client = login(PHYSICIST)
+    fields = {
+        "unit": units["main"].pk, "title": "TAVI diffusé", "procedure": "TAVI",
+        "position": "op", "dose_extremities_usv": 5,
+        "reference_distance_cm": 100, "working_distance_cm": 50,
+        "dose_source": "PDS médian × coefficient", "volume": 100, "volume_source": "entered",
+        "device": cath.pk, "act": "TAVI", "period_from": "2025-01-01",
+        "period_to": "2025-12-31", "scatter_lines": "whole_body=2, lens=1",
+    }
+    refused = client.post("/people/staff/new/", fields)
+    assert refused.status_code == 200 and not StaffAssessment.objects.exists()  # no source
+    fields["scatter_source"] = "mesure du service au fantôme, 2024"
+    assert client.post("/people/staff/new/", fields).status_code == 302
+    row = StaffAssessment.objects.get()
+    assert row.dap_gycm2 == 20.0  # the median of 10, 30, 20
+    assert row.dose_whole_body_usv == 40.0 and row.dose_lens_usv == 20.0
+    # 40 µSv at 1 m → 160 µSv at 50 cm × 100 = 16 mSv: category A
+    assert row.result["whole_body_msv"] == 16.0 and row.result["category"] == "A"
+    missing = dict(fields, title="sans dose", scatter_lines="", dose_extremities_usv="")
+    assert client.post("/people/staff/new/", missing).status_code == 200

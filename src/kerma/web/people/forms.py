@@ -92,6 +92,28 @@ class QualificationForm(forms.ModelForm):
         self.fields["qualified_on"].help_text = _("Leave empty while it is still to do.")
 
 
+def parse_organ_values(text: str, *, fraction: bool = False) -> dict[str, float]:
+    """Return ``organ=value, …`` as a dict (a value with ``%`` is a percentage); a
+    ValidationError naming the item otherwise. ``fraction``: values in [0, 1)."""
+    values: dict[str, float] = {}
+    for item in filter(None, (v.strip() for v in text.split(","))):
+        organ, _sep, raw = item.partition("=")
+        organ = organ.strip()
+        try:
+            value = float(raw.strip().rstrip("%").replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if raw.strip().endswith("%"):
+            value /= 100
+        if organ not in ORGANS or value < 0 or (fraction and value >= 1):
+            raise forms.ValidationError(
+                _("%(item)s is not organ=value (organs: %(organs)s)")
+                % {"item": item, "organs": ", ".join(ORGANS)}
+            )
+        values[organ] = value
+    return values
+
+
 def parse_protections(text: str) -> list[dict[str, Any]]:
     """Return the protections written one per line ``name | kind | organ=attenuation, …``
     (kind ``collective`` or ``individual``; attenuation a fraction, or a percentage with %)."""
@@ -109,22 +131,12 @@ def parse_protections(text: str) -> list[dict[str, Any]]:
             raise forms.ValidationError(
                 _("Line %(n)s: the kind is collective or individual") % {"n": number}
             )
-        attenuation: dict[str, float] = {}
-        for item in filter(None, (v.strip() for v in values.split(","))):
-            organ, _sep, raw = item.partition("=")
-            organ = organ.strip()
-            try:
-                value = float(raw.strip().rstrip("%").replace(",", "."))
-            except ValueError:
-                value = -1.0
-            if raw.strip().endswith("%"):
-                value /= 100
-            if organ not in ORGANS or not 0 <= value < 1:
-                raise forms.ValidationError(
-                    _("Line %(n)s: %(item)s is not organ=attenuation (organs: %(organs)s)")
-                    % {"n": number, "item": item, "organs": ", ".join(ORGANS)}
-                )
-            attenuation[organ] = value
+        try:
+            attenuation = parse_organ_values(values.replace(";", ","), fraction=True)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(
+                _("Line %(n)s: %(error)s") % {"n": number, "error": " ".join(exc.messages)}
+            ) from None
         result.append({"name": name, "kind": kind, "attenuation": attenuation})
     return result
 
@@ -154,6 +166,15 @@ class AssessmentForm(forms.ModelForm):
         help_text=_l("Same form; Kerma names those that bring an organ under its limit."),
     )
 
+    scatter_lines = forms.CharField(
+        label=_l("scatter coefficients (µSv/Gy·cm² at the reference distance)"),
+        required=False,
+        help_text=_l(
+            "To derive the doses from the DAP: whole_body=X, extremities=Y, lens=Z; with their"
+            " source. Empty DAP: the median DAP of the device's exams for the act and period."
+        ),
+    )
+
     class Meta:
         model = StaffAssessment
         fields = [
@@ -168,6 +189,8 @@ class AssessmentForm(forms.ModelForm):
             "reference_distance_cm",
             "working_distance_cm",
             "dose_source",
+            "scatter_source",
+            "dap_gycm2",
             "volume",
             "volume_source",
             "device",
@@ -180,6 +203,7 @@ class AssessmentForm(forms.ModelForm):
             "period_from": DATE,
             "period_to": DATE,
             "dose_source": forms.Textarea(attrs={"rows": 2}),
+            "scatter_source": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -190,9 +214,14 @@ class AssessmentForm(forms.ModelForm):
         self.fields["unit"].queryset = visible_units(user)
         self.fields["device"].queryset = visible_devices(user)
         self.fields["person"].queryset = visible_people(user)
+        for organ in ORGANS:  # a dose, or a scatter coefficient to derive it (checked below)
+            self.fields[f"dose_{organ}_usv"].required = False
         if self.instance.pk:
             self.fields["protections_lines"].initial = protections_text(self.instance.protections)
             self.fields["candidates_lines"].initial = protections_text(self.instance.candidates)
+            self.fields["scatter_lines"].initial = ", ".join(
+                f"{k}={v:g}" for k, v in self.instance.scatter_usv_per_gycm2.items()
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -210,6 +239,21 @@ class AssessmentForm(forms.ModelForm):
                 "volume_source",
                 _("The volume from the database needs a device, an act and a period."),
             )
+        try:
+            data["scatter"] = parse_organ_values(data.get("scatter_lines") or "")
+        except forms.ValidationError as exc:
+            self.add_error("scatter_lines", exc)
+            data["scatter"] = {}
+        if data["scatter"] and not (data.get("scatter_source") or "").strip():
+            self.add_error("scatter_source", _("State where the coefficients come from."))
+        if data["scatter"] and data.get("dap_gycm2") is None and not data.get("device"):
+            self.add_error("dap_gycm2", _("A DAP, or a device, act and period for the median."))
+        for organ in ORGANS:
+            name = f"dose_{organ}_usv"
+            if data.get(name) is None and organ in data["scatter"]:
+                data[name] = 0.0  # derived from the DAP when saved
+            elif data.get(name) is None and name not in self.errors:
+                self.add_error(name, _("Give the dose, or a scatter coefficient for it."))
         pairs = (("protections_lines", "protections"), ("candidates_lines", "candidates"))
         for field, target in pairs:
             try:
@@ -221,6 +265,7 @@ class AssessmentForm(forms.ModelForm):
     def save(self, commit: bool = True) -> StaffAssessment:
         self.instance.protections = self.cleaned_data.get("protections", [])
         self.instance.candidates = self.cleaned_data.get("candidates", [])
+        self.instance.scatter_usv_per_gycm2 = self.cleaned_data.get("scatter", {})
         return super().save(commit)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kerma import config
 from kerma.people import Domain, Profession, TrainingStatus, training_status
-from kerma.staff import AssessmentInput, Protection, assess
+from kerma.staff import AssessmentInput, Protection, assess, dose_from_dap
 from kerma.web.accounts.models import Unit
 from kerma.web.dose.models import Device
 from kerma.web.people.audit import AuditedModel, AuditEntry, jsonable
@@ -241,6 +241,13 @@ class StaffAssessment(AuditedModel):
         _("source of the doses per procedure"),
         help_text=_("Measured (how, when), or DAP × scatter coefficient (source)."),
     )
+    scatter_usv_per_gycm2 = models.JSONField(
+        _("scatter coefficients (µSv/Gy·cm² at the reference distance)"),
+        default=dict,
+        blank=True,
+    )
+    scatter_source = models.TextField(_("source of the scatter coefficients"), blank=True)
+    dap_gycm2 = models.FloatField(_("DAP per procedure (Gy·cm²)"), null=True, blank=True)
     volume = models.FloatField(_("procedures a year"))
     volume_source = models.CharField(
         _("volume from"), max_length=16, choices=VolumeSource.choices, default=VolumeSource.ENTERED
@@ -280,7 +287,12 @@ class StaffAssessment(AuditedModel):
         )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Compute the result with the core, then save (audited)."""
+        """Derive the doses from the DAP when scatter coefficients are given, compute the
+        result with the core, then save (audited)."""
+        if self.scatter_usv_per_gycm2 and self.dap_gycm2 is not None:
+            for organ, coefficient in self.scatter_usv_per_gycm2.items():
+                dose = dose_from_dap(self.dap_gycm2, float(coefficient))
+                setattr(self, f"dose_{organ}_usv", dose)
         self.result = assess(self.core_input()).as_dict()
         super().save(*args, **kwargs)
 

@@ -399,9 +399,17 @@ def _assessment_form(request: HttpRequest, assessment: Any) -> HttpResponse:
     form = AssessmentForm(request.POST or None, instance=assessment, user=request.user)
     if request.method == "POST" and form.is_valid():
         row = form.save(commit=False)
-        if row.volume_source == StaffAssessment.VolumeSource.DATABASE:
+        found = None
+        if row.device_id and row.act and row.period_from and row.period_to:
             found = activity(row.device_id, row.act, row.period_from, row.period_to)
+        if row.volume_source == StaffAssessment.VolumeSource.DATABASE and found:
             row.volume = found.yearly_volume
+        if row.scatter_usv_per_gycm2 and row.dap_gycm2 is None and found:
+            row.dap_gycm2 = found.median_dap_gycm2  # the median DAP of the exams
+        if row.scatter_usv_per_gycm2 and row.dap_gycm2 is None:
+            form.add_error("dap_gycm2", _("No exam with a DAP for this device, act and period."))
+            title = str(assessment or _("New assessment"))
+            return _form_page(request, form, title, "/people/staff/")
         with acting_as(actor_of(request.user)):
             row.save()
         messages.success(request, _("Saved."))
