@@ -70,9 +70,11 @@ def test_register_status_and_exports_without_formulas(login, person):
     person("=cmd|' /C calc'!A0", certificate=date(2024, 1, 10))
     person("Paul Expiré", "surgeon", ("interventional",), certificate=date(2010, 1, 1))
     person("Sans Attestation")
+    person("Parti", active=False)
     client = login(RAN)
     page = client.get("/people/").content.decode()
     assert "Paul Expiré" in page and "pe-expired" in page and "pe-missing" in page
+    assert "Plus en activité" in page and "Parti" in page
     text = client.get("/people/?format=csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["name", "profession", "domains"]

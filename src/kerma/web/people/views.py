@@ -88,6 +88,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "statuses": [(c, label, counts[c]) for c, label in STATUS_LABELS.items()],
+            "inactive": [p for p in people if not p.active],
             "units": list(visible_units(request.user)),
             "chosen": chosen,
             "language": _language(),
