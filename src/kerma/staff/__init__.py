@@ -49,7 +49,9 @@ class Organ(StrEnum):
 
 ORGANS: tuple[Organ, ...] = (Organ.WHOLE_BODY, Organ.EXTREMITIES, Organ.LENS)
 
-# Limits over 12 consecutive months, mSv (Code du travail R.4451-6; lens since 1 July 2023).
+# Limits over 12 consecutive months, mSv (Code du travail R.4451-6). The lens limit of 20 mSv
+# applies since 1 July 2023; the transitional value before it (100 mSv over 1 July 2018 –
+# 30 June 2023, at most 50 mSv in a year) is not applied: assessments are of today's practice.
 LIMITS_MSV: Mapping[Organ, float] = {
     Organ.WHOLE_BODY: 20.0,
     Organ.EXTREMITIES: 500.0,
