@@ -346,3 +346,17 @@ def test_assessment_doses_from_the_median_dap_and_a_stated_coefficient(login, un
     assert row.result["whole_body_msv"] == 16.0 and row.result["category"] == "A"
     missing = dict(fields, title="sans dose", scatter_lines="", dose_extremities_usv="")
     assert client.post("/people/staff/new/", missing).status_code == 200
+
+
+def test_pages_in_english(login, person, units):
+    from django.conf import settings
+
+    someone = person("Ann English", "nurse", ("interventional",), certificate=date(2010, 1, 1))
+    client = login(PHYSICIST)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/people/").content.decode()
+    assert "People and training" in page and "expired" in page
+    detail = client.get(f"/people/{someone.pk}/").content.decode()
+    assert "training expired on" in detail and "interventional practices" in detail
+    staff = client.get("/people/staff/").content.decode()
+    assert "Predictive assessment of staff exposure" in staff
