@@ -27,6 +27,9 @@ GROUPS = {
     "events": ("list", "import"),
     "actions": ("list", "notify"),
     "equipment": ("due",),
+    "people": ("add", "list"),
+    "training": ("add", "status", "notify"),
+    "staff": ("assess",),
 }
 
 

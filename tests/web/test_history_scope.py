@@ -19,9 +19,9 @@ from kerma.web.accounts.roles import (
     RADIOGRAPHER,
     RAN,
 )
+from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.followup.models import Alert, AlertSettings, NotificationRule, RoomGeometry
-from kerma.web.nrd.models import AuditEntry
 from kerma.web.nrd.services import add_action, add_mapping, run_evaluation, save_evaluation
 from users import role_user
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from kerma.web.accounts.roles import PHYSICIST
+from kerma.web.audit.models import AuditEntry
 from kerma.web.middleware import SEEN_AT, SIGNED_IN_AT
-from kerma.web.nrd.models import AuditEntry
 from users import role_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:No directory at")]

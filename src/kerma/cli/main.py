@@ -1,6 +1,7 @@
 """The typer application of the ``kerma`` command: its own commands (version, import, exams,
 devices, reprocess, serve, manage) and the command groups of the other modules of
-:mod:`kerma.cli` (dicom, nrd, reference, followup, user, skindose, demo).
+:mod:`kerma.cli` (dicom, nrd, reference, followup, user, skindose, demo, people,
+training, staff).
 
 The console script enters through :data:`kerma.cli.app`, which hands every command to this
 application except ``kerma skindose``, dispatched straight to :mod:`kerma.cli.skindose`.
@@ -38,9 +39,11 @@ from kerma.cli.demo import demo
 from kerma.cli.dicom import dicom_app
 from kerma.cli.followup import followup_app
 from kerma.cli.nrd import nrd_app
+from kerma.cli.people import people_app, training_app
 from kerma.cli.quality import actions_app, equipment_app, events_app
 from kerma.cli.reference import reference_app
 from kerma.cli.skindose import HELP as SKINDOSE_HELP
+from kerma.cli.staff import staff_app
 from kerma.cli.users import user_app
 from kerma.spreadsheet import csv_cell
 
@@ -316,6 +319,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(events_app, name="events")
 app.add_typer(actions_app, name="actions")
 app.add_typer(equipment_app, name="equipment")
+app.add_typer(people_app, name="people")
+app.add_typer(training_app, name="training")
+app.add_typer(staff_app, name="staff")
 
 
 @app.command(

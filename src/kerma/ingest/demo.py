@@ -53,6 +53,7 @@ def seed_demo(
     from kerma.web.dose.models import Exam
     from kerma.web.followup.demo import prepare_demo_followup
     from kerma.web.nrd.demo_plan import prepare_demo_plan
+    from kerma.web.people.demo import seed_people_demo
     from kerma.web.quality.demo import seed_quality_demo
 
     today = today or datetime.now().date()
@@ -104,4 +105,5 @@ def seed_demo(
     prepare_demo_followup(today)
     # The quality register: events (one analysed), risk map, audit, procedures, equipment.
     seed_quality_demo(today)
+    seed_people_demo(today)  # the team's training, qualifications and staff exposure
     return DemoSeed(summary, imported_on)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kerma.web.charts",
     "kerma.web.quality",
     "axes",
+    "kerma.web.people",
 ]
 
 MIDDLEWARE = [

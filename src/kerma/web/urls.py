@@ -23,5 +23,6 @@ urlpatterns = [
     path("nrd/", include("kerma.web.nrd.urls")),
     path("followup/", include("kerma.web.followup.urls")),
     path("quality/", include("kerma.web.quality.urls")),
+    path("people/", include("kerma.web.people.urls")),
     path("", include("kerma.web.dose.urls")),
 ]

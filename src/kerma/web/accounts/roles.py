@@ -30,7 +30,7 @@ ROLE_LABELS = {
 }
 
 # Apps whose data users work on (Django's own auth/session tables are the administrator's).
-KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts", "quality"}
+KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts", "quality", "people"}
 
 # What radiographers and clinicians may read: the dose data, evaluations, alerts of their unit.
 _RADIOGRAPHER_VIEW = {
@@ -43,6 +43,19 @@ _RADIOGRAPHER_VIEW = {
     "view_protocolmapping",
     "view_storedreferenceset",
     "view_alert",
+    "view_person",
+    "view_certificate",
+    "view_devicetraining",
+    "view_qualification",
+}
+
+# The people register (training, device training, qualification) is kept by the quality
+# manager and the RAN; staff exposure assessments and dosimetry are the physicist's (who holds
+# every permission of the app), the RAN reads them.
+_PEOPLE_REGISTER = {
+    f"{action}_{model}"
+    for action in ("add", "change")
+    for model in ("person", "certificate", "devicetraining", "qualification")
 }
 # A radiographer declares events of the quality system (REX), reads the register and the
 # written procedures (kept available near each device, decree 2003-270).
@@ -79,7 +92,7 @@ def _ran(app: str, codename: str) -> bool:
         "change_device",
         "change_devicesettings",
         "change_alert",
-    }
+    } | _PEOPLE_REGISTER
 
 
 def _radiographer(app: str, codename: str) -> bool:
@@ -96,7 +109,7 @@ def _quality_manager(app: str, codename: str) -> bool:
     return codename.startswith("view_") or codename in {
         "add_correctiveaction",
         "change_correctiveaction",
-    }
+    } | _PEOPLE_REGISTER
 
 
 def _inspector(app: str, codename: str) -> bool:
