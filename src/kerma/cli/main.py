@@ -13,7 +13,7 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -70,14 +70,19 @@ def import_command(
     if missing:
         raise fail(f"No such file or folder: {', '.join(missing)}")
     setup()
-    from kerma.ingest.pipeline import count_sources, import_paths
+    from django.utils import timezone
 
+    from kerma.ingest.pipeline import count_sources, import_paths
+    from kerma.web.followup.skin import family_tallies
+
+    started = timezone.now()
     total = count_sources(paths)
     with progress() as bar:
         task = bar.add_task("Importing", total=total)
         summary = import_paths(paths, progress=lambda _label: bar.advance(task))
+    skin = family_tallies(started)
     if as_json:
-        print_json(summary.as_dict())
+        print_json({**summary.as_dict(), "skin_dose": skin})
         return
     table = Table(title="Import summary", show_header=False)
     table.add_row("imported", str(summary.imported))
@@ -89,6 +94,24 @@ def import_command(
         Console().print(f"[yellow]quarantined[/] {item['path']}: {item['reason']}")
     if summary.quarantined:
         Console().print(f"Quarantined files are kept in {config.quarantine_dir()}")
+    if skin:
+        _print_skin_tallies(skin)
+
+
+def _print_skin_tallies(skin: dict[str, dict[str, Any]]) -> None:
+    """Print, per vendor family, how the events of the new skin-dose maps fared."""
+    table = Table(title="Skin-dose maps by vendor family")
+    for column in ("family", "procedures", "events mapped", "field from DAP/Ka,r",
+                   "rotational", "estimated from Ka,r", "skipped"):
+        table.add_column(column, justify="left" if column == "family" else "right")
+    for family, t in skin.items():
+        skipped = sum(item["count"] for item in t["skipped"].values())
+        table.add_row(family, *(str(t[k]) for k in ("procedures", "mapped", "field_derived",
+                                                    "rotational", "estimated")), str(skipped))
+    Console().print(table)
+    for family, t in skin.items():
+        for item in t["skipped"].values():
+            Console().print(f"  {family}: {item['count']} event(s) skipped: {item['reason']}")
 
 
 @app.command()

@@ -24,7 +24,7 @@ rotations and tilts are not read (reports rarely carry them).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +179,24 @@ _NEEDED = (
     "table_lateral_mm",
     "table_height_mm",
 )
+
+
+def merge_event_summaries(summaries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Return the sum of :meth:`SkinDoseResult.event_summary` dicts: procedures, events
+    ``mapped`` (of which ``field_derived`` and ``rotational``), ``estimated``, and ``skipped`` by
+    notice code (count and English reason)."""
+    total: dict[str, Any] = {
+        "procedures": 0, "mapped": 0, "field_derived": 0, "rotational": 0, "estimated": 0,
+        "skipped": {},
+    }
+    for summary in summaries:
+        total["procedures"] += 1
+        for key in ("mapped", "field_derived", "rotational", "estimated"):
+            total[key] += int(summary.get(key) or 0)
+        for code, item in (summary.get("skipped") or {}).items():
+            entry = total["skipped"].setdefault(code, {"count": 0, "reason": item.get("reason")})
+            entry["count"] += int(item.get("count") or 0)
+    return total
 
 
 def _value(event: Event, name: str, room: RoomSettings, used: dict[str, int]) -> float | None:

@@ -209,3 +209,21 @@ def compute_for_exam(exam: Exam, *, png: bool | None = None) -> SkinDoseMap:
     row.computed_at = timezone.now()
     row.save()
     return row
+
+
+def family_tallies(since: Any) -> dict[str, dict[str, Any]]:
+    """Return, per vendor family (``other`` for rooms no family claims), how the events of the
+    skin-dose maps computed since ``since`` (a datetime) fared: procedures, events mapped (field
+    derived from DAP / Ka,r, rotational), estimated from Ka,r, skipped by reason."""
+    from kerma.skindose.engine import merge_event_summaries
+    from kerma.skindose.settings import vendor_family
+
+    rows = SkinDoseMap.objects.filter(computed_at__gte=since).select_related("exam__device")
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.only("result_json", "exam__device__manufacturer", "exam__device__model"):
+        device = row.exam.device
+        family = vendor_family(device.manufacturer, device.model)
+        summary = (row.result_json or {}).get("event_summary")
+        if isinstance(summary, dict):
+            grouped.setdefault(family.name if family else "other", []).append(summary)
+    return {name: merge_event_summaries(items) for name, items in sorted(grouped.items())}
