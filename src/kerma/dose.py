@@ -7,6 +7,7 @@ Every number is in the canonical unit its name ends with (see :mod:`kerma.units`
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -197,10 +198,40 @@ class DoseReport:
     events: list[Event] = field(default_factory=list)
     totals: dict[str, float | str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The same findings as ``warnings`` (which keeps their English text for scripts and old
+    # readers), as notices the shell words in the reader's language.
+    warning_notices: list[Notice] = field(default_factory=list)
+
+    def warn(self, found: Notice) -> None:
+        """Add ``found`` to the report's warnings: its notice and its English text."""
+        self.warning_notices.append(found)
+        self.warnings.append(found.text("en"))
 
 
 # A reason given as plain text (a reader that has no code of its own for it yet).
 declare("dose.unreadable", en="{detail}", fr="{detail}")
+# A warning stored as text before warnings were notices (shown as it was written).
+STORED_TEXT = declare("dose.stored_text", en="{text}", fr="{text}")
+
+
+def stored_notices(
+    stored: Iterable[Mapping[str, Any]] | None, lines: Iterable[str]
+) -> list[Notice]:
+    """Return the notices stored as :meth:`Notice.to_dict` (``stored``); when there are none,
+    each of ``lines`` (the same findings stored as English text, before notices) as a notice
+    that shows it as written."""
+    if stored:
+        return [Notice.from_dict(item) for item in stored]
+    return [Notice(STORED_TEXT, {"text": line}) for line in lines if line]
+
+
+def distinct_notices(notices: Iterable[Notice]) -> list[dict[str, Any]]:
+    """Return each notice once (by its English text, first seen first) as :meth:`Notice.to_dict`,
+    JSON-ready for storage."""
+    distinct: dict[str, dict[str, Any]] = {}
+    for found in notices:
+        distinct.setdefault(found.text("en"), found.to_dict())
+    return list(distinct.values())
 
 
 class DoseObjectError(ValueError):

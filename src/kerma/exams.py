@@ -13,6 +13,20 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from kerma.dose import SUMMED_TOTAL_KEYS, DoseReport, Event
+from kerma.notices import Notice, declare, notice
+
+# What merging the reports of a study had to say (the exam's notes).
+ADMINISTRATIONS_COUNTED_ONCE = declare(
+    "exams.administrations_counted_once",
+    en="{count} administration(s) carried by two objects of this study counted once",
+    fr="{count} administration(s) portée(s) par deux objets de cette étude comptée(s) une fois",
+)
+REPORTS_OVERLAP = declare(
+    "exams.reports_overlap",
+    en="reports of this study overlap in part: totals recomputed from the events",
+    fr="les rapports de cette étude se recouvrent en partie : totaux recalculés à partir des "
+    "événements",
+)
 
 # One radiopharmaceutical administration may reach Kerma twice: in a Radiopharmaceutical
 # Radiation Dose SR and in the headers of the PET/NM images of the same study. Each writer stamps
@@ -138,8 +152,9 @@ def _same_administrations(reports: Sequence[DoseReport]) -> dict[str, str]:
 
 def combine_reports(
     reports: Sequence[DoseReport],
-) -> tuple[list[Event], dict[str, float | str], list[str]]:
-    """Return the events, totals and notes of the exam made of ``reports`` (oldest first).
+) -> tuple[list[Event], dict[str, float | str], list[Notice]]:
+    """Return the events, totals and notes (notices) of the exam made of ``reports`` (oldest
+    first).
 
     Events: union by Irradiation Event UID, each taken from the newest report that holds it.
     Totals: a report whose events are all in a newer or larger report is superseded (cumulative
@@ -148,7 +163,7 @@ def combine_reports(
     union of the events and a note says so. A radiopharmaceutical administration that two
     reports carry (dose SR and image headers, see :func:`same_administration`) counts once.
     """
-    notes: list[str] = []
+    notes: list[Notice] = []
     if not reports:
         return [], {}, notes
     alias = _same_administrations(reports) if len(reports) > 1 else {}
@@ -159,9 +174,7 @@ def combine_reports(
             if key not in alias:
                 keyed[key] = event
     if alias:
-        notes.append(
-            f"{len(alias)} administration(s) carried by two objects of this study counted once"
-        )
+        notes.append(notice(ADMINISTRATIONS_COUNTED_ONCE, count=len(alias)))
     events = sorted(keyed.values(), key=lambda e: (e.started is None, e.started or 0))
     if len(reports) == 1:
         return events, dict(reports[0].totals), notes
@@ -180,7 +193,7 @@ def combine_reports(
     )
     modality = reports[-1].modality
     if not disjoint:
-        notes.append("reports of this study overlap in part: totals recomputed from the events")
+        notes.append(notice(REPORTS_OVERLAP))
         return events, totals_from_events(events, modality), notes
 
     totals: dict[str, float | str] = {}

@@ -153,14 +153,15 @@ def check_report(report: DoseReport) -> DoseReport:
         value = getattr(report.patient, field)
         if value is not None and value_problem(field, value, limit) is not None:
             setattr(report.patient, field, None)
-            report.warnings.append(
+            report.warn(
                 notice(
                     PATIENT_IGNORED,
                     field=field,
-                    value=f"{value:g}",
-                    low=f"{limit.low:g}",
-                    high=f"{limit.high:g}",
+                    # Numbers, not text: a French page writes them with a decimal comma.
+                    value=float(value),
+                    low=float(limit.low),
+                    high=float(limit.high),
                     reason=limit.reason,
-                ).text("en")
+                )
             )
     return report

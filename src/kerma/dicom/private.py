@@ -12,6 +12,7 @@ from kerma.dicom.common import parse_datetime, report_from_header
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import ContentItem
 from kerma.dose import DoseObjectError, DoseReport
+from kerma.notices import notice
 from kerma.units import Dimension, UnitError, to_canonical
 
 
@@ -23,13 +24,13 @@ def _find(items: list[ContentItem], concept: tuple[str, str]) -> ContentItem | N
     return None
 
 
-def _value(item: ContentItem | None, dimension: Dimension, warnings: list[str]) -> float | None:
+def _value(item: ContentItem | None, dimension: Dimension, report: DoseReport) -> float | None:
     """Return a NUM item's value in the canonical unit of ``dimension`` (None when absent or
-    empty, said in ``warnings``)."""
+    empty, said in the ``report``'s warnings)."""
     if item is None:
         return None
     if item.value is None:
-        warnings.append(f"{item.meaning or item.concept}: empty numeric value; skipped")
+        report.warn(notice(w.EMPTY_NUMERIC_VALUE, concept=str(item.meaning or item.concept)))
         return None
     try:
         return to_canonical(item.value, quirks.ucum(item.unit), dimension)
@@ -43,14 +44,10 @@ def read_siemens_radsum(ds: RawDataset, items: list[ContentItem]) -> DoseReport:
     Gy·cm², fluoroscopy time in s, as an RF report with no irradiation event (the summary
     lists none). Raises :class:`DoseObjectError` when it holds neither DAP nor time."""
     report = report_from_header(ds, "rdsr", "RF")
-    warnings = report.warnings
-    dap = _value(_find(items, quirks.SIEMENS_RADSUM_DAP), Dimension.DAP, warnings)
-    fluoro = _value(_find(items, quirks.SIEMENS_RADSUM_FLUORO_TIME), Dimension.TIME, warnings)
+    dap = _value(_find(items, quirks.SIEMENS_RADSUM_DAP), Dimension.DAP, report)
+    fluoro = _value(_find(items, quirks.SIEMENS_RADSUM_FLUORO_TIME), Dimension.TIME, report)
     if dap is None and fluoro is None:
-        raise DoseObjectError(
-            "Siemens radiation summary (99SMS_RADSUM) holds neither cumulative dose area "
-            "product (C-204) nor fluoroscopy time (C-202)"
-        )
+        raise DoseObjectError(notice(w.RADSUM_WITHOUT_TOTALS))
     if dap is not None:
         report.totals["dap_total_gycm2"] = dap
     if fluoro is not None:
@@ -61,8 +58,5 @@ def read_siemens_radsum(ds: RawDataset, items: list[ContentItem]) -> DoseReport:
         report.content_datetime = report.content_datetime or started
     exposures = _find(items, quirks.SIEMENS_RADSUM_EXPOSURES)
     if exposures is not None and exposures.value is not None:
-        report.warnings.append(
-            f"Siemens radiation summary: {int(exposures.value)} exposures, totals only "
-            "(no irradiation event listed)"
-        )
+        report.warn(notice(w.RADSUM_TOTALS_ONLY, exposures=int(exposures.value)))
     return report

@@ -22,7 +22,7 @@ from kerma.dicom.private import read_siemens_radsum
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
 from kerma.dose import DoseObjectError, DoseReport, Event, beam_filters, set_filters
-from kerma.notices import notice
+from kerma.notices import Notice, notice
 from kerma.units import Dimension, UnitError, to_canonical
 
 
@@ -35,17 +35,19 @@ class _Values:
     """Turns content items into canonical values, collecting what had to be skipped."""
 
     def __init__(self) -> None:
-        self.warnings: list[str] = []
+        self.warnings: list[Notice] = []
 
     def num(self, item: ContentItem | None, dimension: Dimension) -> float | None:
         """Return the item's numeric value in the canonical unit of ``dimension``, or None."""
         if item is None:
             return None
         if item.invalid is not None:
-            self.warnings.append(f"{_label(item)}: value {item.invalid!r} is not a number; skipped")
+            self.warnings.append(
+                notice(w.VALUE_NOT_A_NUMBER, concept=_label(item), value=item.invalid)
+            )
             return None
         if item.value is None:
-            self.warnings.append(f"{_label(item)}: empty numeric value; skipped")
+            self.warnings.append(notice(w.EMPTY_NUMERIC_VALUE, concept=_label(item)))
             return None
         try:
             return to_canonical(item.value, quirks.ucum(item.unit), dimension)
@@ -133,7 +135,8 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
         raise DoseObjectError(notice(w.NOT_DOSE_REPORT, title=what))
     _read_observer_context(items, report)
     _read_patient_context(items, report, values)
-    report.warnings.extend(values.warnings)
+    for found in values.warnings:
+        report.warn(found)
     return report
 
 

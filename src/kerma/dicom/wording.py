@@ -67,6 +67,32 @@ CONCEPT_WRONG_UNIT = declare(
     fr="{concept} : l'unité {unit!r} n'est pas une unité de {dimension} (attendue : {expected})",
 )
 
+# What the reader skipped or could not place in a report it read (DoseReport.warnings).
+VALUE_NOT_A_NUMBER = declare(
+    "dicom.value_not_a_number",
+    en="{concept}: value {value!r} is not a number; skipped",
+    fr="{concept} : la valeur {value!r} n'est pas un nombre ; ignorée",
+)
+EMPTY_NUMERIC_VALUE = declare(
+    "dicom.empty_numeric_value",
+    en="{concept}: empty numeric value; skipped",
+    fr="{concept} : valeur numérique vide ; ignorée",
+)
+RADSUM_TOTALS_ONLY = declare(
+    "dicom.siemens_radsum_totals_only",
+    en="Siemens radiation summary: {exposures} exposures, totals only "
+    "(no irradiation event listed)",
+    fr="résumé de dose Siemens : {exposures} expositions, totaux seuls "
+    "(aucun événement d'irradiation listé)",
+)
+RADSUM_WITHOUT_TOTALS = declare(
+    "dicom.siemens_radsum_without_totals",
+    en="Siemens radiation summary (99SMS_RADSUM) holds neither cumulative dose area "
+    "product (C-204) nor fluoroscopy time (C-202)",
+    fr="le résumé de dose Siemens (99SMS_RADSUM) ne porte ni produit dose-surface cumulé "
+    "(C-204) ni temps de scopie (C-202)",
+)
+
 
 def concept_unit_problem(concept: str, problem: Notice) -> Notice:
     """Return the reason a concept's value was refused, from the unit problem

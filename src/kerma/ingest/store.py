@@ -25,7 +25,14 @@ from kerma import config
 from kerma.archive import ArchiveWriter, read_archived
 from kerma.dicom import quirks
 from kerma.dicom.reader import read_dose_object
-from kerma.dose import NUMERIC_TOTAL_KEYS, DeviceIdentity, DoseObjectError, DoseReport
+from kerma.dose import (
+    NUMERIC_TOTAL_KEYS,
+    DeviceIdentity,
+    DoseObjectError,
+    DoseReport,
+    distinct_notices,
+    stored_notices,
+)
 from kerma.dose import Event as CoreEvent
 from kerma.exams import combine_reports
 from kerma.privacy import is_test_patient, pseudonymise
@@ -241,6 +248,7 @@ def _from_rows(
             events=events,
             totals=dict(row.totals),
             warnings=[w for w in row.warnings.split("\n") if w],
+            warning_notices=stored_notices(row.warning_notices, row.warnings.split("\n")),
         )
         rebuilt.append((row, report))
     return rebuilt
@@ -299,7 +307,10 @@ def _rebuild_exam(
     exam.radionuclide = str(totals.get("radionuclide", ""))
     exam.radiopharmaceutical = str(totals.get("radiopharmaceutical", ""))
     warnings = [w for r in reports for w in r.warnings]
-    exam.notes = "\n".join(dict.fromkeys(notes + warnings))
+    exam.notes = "\n".join(dict.fromkeys([n.text("en") for n in notes] + warnings))
+    exam.notices = distinct_notices(
+        notes + [n for r in reports for n in stored_notices(r.warning_notices, r.warnings)]
+    )
     exam.save()
     if row is not None:
         row.exam = exam
@@ -384,6 +395,7 @@ def _store(
     row.original_name = original_name
     row.event_count = len(report.events)
     row.warnings = "\n".join(report.warnings)
+    row.warning_notices = [n.to_dict() for n in report.warning_notices]
     row.event_uids = [event.uid for event in report.events]
     row.totals = dict(report.totals)
     if fresh:

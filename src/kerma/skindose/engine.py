@@ -32,7 +32,7 @@ import numpy as np
 
 import kerma
 from kerma.dose import Event, PatientInfo, beam_filters
-from kerma.notices import Notice
+from kerma.notices import Notice, texts
 from kerma.skindose import phantoms, physics
 from kerma.skindose import wording as words
 from kerma.skindose.settings import RoomSettings
@@ -64,7 +64,9 @@ class SkinDoseResult:
     events_skipped: list[dict[str, Any]]
     top_events: list[dict[str, Any]]
     provenance: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # English, as scripts read them
+    # The same warnings as notices, worded by the shell in the reader's language.
+    warning_notices: list[Notice] = field(default_factory=list)
     surface: phantoms.Surface | None = None
     # The beams of the events contributing most to the peak, for the 3-D view (see
     # surface_mesh): focal spot and field edges in the phantom's frame.
@@ -91,6 +93,7 @@ class SkinDoseResult:
             "events_skipped": self.events_skipped,
             "top_events": self.top_events,
             "warnings": self.warnings,
+            "warning_notices": [n.to_dict() for n in self.warning_notices],
             "provenance": self.provenance,
         }
         data["event_summary"] = self.event_summary()
@@ -555,7 +558,7 @@ class _Phantom:
 
 def _build_surface(
     phantom: str, room: RoomSettings, patient: PatientInfo | None, cell_mm: float,
-    warnings: list[str],
+    warnings: list[Notice],
 ) -> phantoms.Surface:
     pad = room.pad_thickness_mm
     if phantom == "plane":
@@ -575,14 +578,16 @@ def _build_surface(
             height = patient.height_m * 1000.0
         else:
             warnings.append(
-                f"patient height {patient.height_m:g} m is implausible: {height:g} mm used"
+                Notice(words.IMPLAUSIBLE_HEIGHT, {"height_m": patient.height_m, "used_mm": height})
             )
     if patient is not None and patient.weight_kg:
         if 20.0 <= patient.weight_kg <= 250.0:
             weight = patient.weight_kg
         else:
             warnings.append(
-                f"patient weight {patient.weight_kg:g} kg is implausible: {weight:g} kg used"
+                Notice(
+                    words.IMPLAUSIBLE_WEIGHT, {"weight_kg": patient.weight_kg, "used_kg": weight}
+                )
             )
     return phantoms.build("human", (float(height), float(weight)), cell_mm, pad)
 
@@ -652,7 +657,7 @@ def compute_skin_dose(
     if not cell_mm or cell_mm < 1.0 or cell_mm > 100.0:
         raise ValueError("cell_mm must be between 1 and 100 mm")
     room = room or RoomSettings()
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     surface = _build_surface(phantom, room, patient, cell_mm, warnings)
     body = _Phantom(surface, room)
     used_assumptions: dict[str, int] = {}
@@ -670,23 +675,18 @@ def compute_skin_dose(
             beams.extend(placed)
             arcs += len(placed) > 1
     for name, count in sorted(used_assumptions.items()):
-        warnings.append(f"{name} missing in {count} event(s): the room's assumed value "
-                        f"{room.assumed[name]:g} was used")
+        warnings.append(
+            Notice(words.ASSUMED_VALUE, {"name": name, "count": count, "value": room.assumed[name]})
+        )
     placed_events = sorted({b.index for b in beams})
     missing_kvp = sum(1 for i in placed_events if not events[i].kvp_kv)
     if missing_kvp:
-        warnings.append(f"kVp missing in {missing_kvp} event(s): {DEFAULT_KVP:g} kV assumed")
+        warnings.append(Notice(words.KVP_ASSUMED, {"count": missing_kvp, "kvp": DEFAULT_KVP}))
     derived = sorted({b.index for b in beams if b.derived_field})
     if derived:
-        warnings.append(
-            f"no collimated field size in {len(derived)} event(s): the field area at the "
-            "reference point was derived from DAP / Ka,r of the same event (square field)"
-        )
+        warnings.append(Notice(words.FIELD_DERIVED, {"count": len(derived)}))
     if arcs:
-        warnings.append(
-            f"{arcs} rotational event(s) spread over their arc in steps of at most "
-            f"{ARC_STEP_DEG:g}°"
-        )
+        warnings.append(Notice(words.ROTATIONAL, {"count": arcs, "step_deg": ARC_STEP_DEG}))
 
     if not beams:
         return _kar_estimate(events, no_geometry, skipped, room, phantom, cell_mm, warnings)
@@ -706,9 +706,12 @@ def compute_skin_dose(
         # A real beam always meets the patient: a miss means the phantom (its size, or the
         # room's table conventions) puts the patient elsewhere, and that Ka,r is not mapped.
         lost = sum(events[i].kar_mgy or 0.0 for i in missed)
+        # Ka,r with one decimal as before (text: a float would lose its trailing zero).
         warnings.append(
-            f"{len(missed)} beam(s) miss the {phantom} phantom ({lost:.1f} mGy Ka,r not in the "
-            "map): check the phantom and the room's table settings if this is unexpected"
+            Notice(
+                words.BEAMS_MISS,
+                {"count": len(missed), "phantom": phantom, "lost_mgy": f"{lost:.1f}"},
+            )
         )
     if not hit_events:
         # A map is a map: with no event on the phantom there is no map to show, only the
@@ -720,8 +723,15 @@ def compute_skin_dose(
         lost = sum(events[i].kar_mgy or 0.0 for i in no_geometry)
         total = sum(e.kar_mgy or 0.0 for e in events if e.kind == "projection")
         warnings.append(
-            f"geometry missing for {len(no_geometry)} of {len(events)} events "
-            f"({lost:.1f} of {total:.1f} mGy Ka,r): they are not in the map"
+            Notice(
+                words.GEOMETRY_MISSING,
+                {
+                    "missing": len(no_geometry),
+                    "events": len(events),
+                    "lost_mgy": f"{lost:.1f}",
+                    "total_mgy": f"{total:.1f}",
+                },
+            )
         )
     peak = int(np.argmax(flat)) if flat.size else 0
     psd = float(flat[peak]) if flat.size else 0.0
@@ -780,7 +790,8 @@ def compute_skin_dose(
         events_skipped=skipped,
         top_events=top,
         provenance=provenance,
-        warnings=warnings,
+        warnings=texts(warnings),
+        warning_notices=warnings,
         surface=surface,
         beam_outlines=outlines,
     )
@@ -793,7 +804,7 @@ def _kar_estimate(
     room: RoomSettings,
     phantom: str,
     cell_mm: float,
-    warnings: list[str],
+    warnings: list[Notice],
 ) -> SkinDoseResult:
     """Return the conservative estimate: sum of Ka,r × BSF(35 cm field) × mu_en ratio over the
     projection events, with no inverse-square or table correction (skin at the reference
@@ -815,12 +826,7 @@ def _kar_estimate(
         total += dose
         counted += 1
         contributions.append((dose, index))
-    warnings.append(
-        "no event has the geometry needed for a skin-dose map: the peak skin dose is a "
-        "conservative estimate from Ka,r (sum of Ka,r × backscatter × tissue factor over "
-        f"{counted} events, no inverse-square or table correction, all fields assumed to "
-        "overlap)"
-    )
+    warnings.append(Notice(words.KAR_ESTIMATE, {"count": counted}))
     contributions.sort(key=lambda item: -item[0])
     top = [
         {
@@ -846,6 +852,7 @@ def _kar_estimate(
         events_skipped=skipped,
         top_events=top,
         provenance=_provenance(phantom, None, room, cell_mm, "kar_estimate"),
-        warnings=warnings,
+        warnings=texts(warnings),
+        warning_notices=warnings,
         surface=None,
     )

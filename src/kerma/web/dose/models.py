@@ -112,6 +112,9 @@ class Exam(models.Model):
     radionuclide = models.TextField(blank=True)
     radiopharmaceutical = models.TextField(blank=True)
     notes = models.TextField(blank=True, help_text=_("What the import had to say"))
+    # The same notes as notices ({code, params, text}), worded in the reader's language
+    # (empty: stored before notices; the page then shows ``notes``).
+    notices = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -144,6 +147,9 @@ class Report(models.Model):
     original_name = models.TextField(blank=True)
     event_count = models.PositiveIntegerField(default=0)
     warnings = models.TextField(blank=True)
+    # The same warnings as notices ({code, params, text}), worded in the reader's language
+    # (empty: stored before notices, or none; the page then shows ``warnings``).
+    warning_notices = models.JSONField(default=list, blank=True)
     # What rebuilding the exam needs of this report, so that a later report of the study is
     # combined without reading this one's archive again (None: stored before they were kept).
     event_uids = models.JSONField(
