@@ -215,13 +215,13 @@ STORED_TEXT = declare("dose.stored_text", en="{text}", fr="{text}")
 
 
 def stored_notices(
-    stored: Iterable[Mapping[str, Any]] | None, lines: Iterable[str]
+    stored: Iterable[Notice | Mapping[str, Any]] | None, lines: Iterable[str]
 ) -> list[Notice]:
-    """Return the notices stored as :meth:`Notice.to_dict` (``stored``); when there are none,
-    each of ``lines`` (the same findings stored as English text, before notices) as a notice
-    that shows it as written."""
+    """Return the notices ``stored`` (notices, or their :meth:`Notice.to_dict`); when there are
+    none, each of ``lines`` (the same findings as English text, as stored before notices) as a
+    notice that shows it as written."""
     if stored:
-        return [Notice.from_dict(item) for item in stored]
+        return [item if isinstance(item, Notice) else Notice.from_dict(item) for item in stored]
     return [Notice(STORED_TEXT, {"text": line}) for line in lines if line]
 
 

@@ -25,6 +25,9 @@ from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+import kerma.dicom.wording  # noqa: F401  (declare the codes of the exam's notes and warnings)
+import kerma.exams  # noqa: F401
+import kerma.plausibility  # noqa: F401
 from kerma.web.accounts.scope import (
     get_visible_or_404,
     require,
@@ -49,6 +52,7 @@ from kerma.web.dose.templatetags.kerma_ui import (
     event_type_label,
     format_number,
 )
+from kerma.web.wording import word
 
 EXAMS_PER_PAGE = 50
 #: The list counts its exams up to this number, then says "more than" (a count reads every row).
@@ -513,6 +517,14 @@ def _distinct_lines(*texts: str) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
+def _worded_lines(notices: list[Any] | None, text: str) -> str:
+    """Return the stored notices worded in the page's language, one a line; ``text`` (their
+    English lines) for a row stored before notices."""
+    if notices:
+        return "\n".join(word(found) for found in notices)
+    return text
+
+
 def _render_panel(request: HttpRequest, exam: Exam, panel: Panel) -> str:
     """Return a panel's HTML: its template with its own context (and ``exam``, ``panel``)."""
     context = {"exam": exam, "panel": panel, **panel.context}
@@ -548,8 +560,10 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tables": event_tables(events),
             "event_total": len(events),
             "reports": reports,
-            "notes": _distinct_lines(exam.notes),
-            "warnings": _distinct_lines(*(r.warnings for r in reports)),
+            "notes": _distinct_lines(_worded_lines(exam.notices, exam.notes)),
+            "warnings": _distinct_lines(
+                *(_worded_lines(r.warning_notices, r.warnings) for r in reports)
+            ),
             "panels": [_render_panel(request, exam, panel) for panel in exam_panels(request, exam)],
         },
     )

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+import kerma.skindose.wording  # noqa: F401  (declares the codes of the map's warnings)
 from kerma.web.accounts.scope import visible
 from kerma.web.dose.panels import Panel
 from kerma.web.followup.models import Alert, AlertSettings, SkinDoseMap
+from kerma.web.wording import word
 
 LATEST_ON_DASHBOARD = 5
 
@@ -37,9 +39,19 @@ def exam_panel(request: HttpRequest, exam: Any) -> Panel | None:
             "skin_alerts": alerts,
             "kar_notice_mgy": notice,
             "has_mesh": bool(row and row.status == "ok" and row.method == "map"),
+            "skin_warnings": _skin_warnings(row),
         },
         order=20,
     )
+
+
+def _skin_warnings(row: SkinDoseMap | None) -> list[str]:
+    """Return the map's warnings in the page's language: its notices (kept in ``result_json``)
+    worded, or its English text for a map computed before notices."""
+    if row is None:
+        return []
+    stored = row.result_json if isinstance(row.result_json, dict) else {}
+    return [word(found) for found in (stored.get("warning_notices") or row.warnings or [])]
 
 
 def dashboard_panel(request: HttpRequest) -> Panel | None:
