@@ -1,6 +1,7 @@
 """Plausibility limits: a value a modality cannot have given is refused with the concept named;
 the bounds themselves are accepted."""
 
+import json
 import math
 from datetime import date, datetime
 
@@ -10,6 +11,7 @@ import pytest
 from kerma.dicom import write as writer
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import DoseObjectError, DoseReport, Event, PatientInfo
+from kerma.notices import Notice
 from kerma.plausibility import EVENT_LIMITS, TOTAL_LIMITS, check_report
 
 
@@ -60,6 +62,26 @@ def test_absurd_patient_size_is_left_unknown_with_a_warning():
     check_report(r)
     assert r.patient.weight_kg is None and r.patient.height_m == 1.7
     assert any("weight_kg = 900" in w for w in r.warnings)
+
+
+def test_the_patient_size_warning_is_a_notice_worded_in_french_too():
+    r = report(dap_gycm2=1.0)
+    r.patient = PatientInfo(weight_kg=900.0, height_m=0.05)
+    check_report(r)
+    assert [n.text("en") for n in r.warning_notices] == r.warnings == [
+        "patient weight_kg = 900 is outside [0.2, 400] (a patient weighs between 200 g and "
+        "400 kg): left unknown",
+        "patient height_m = 0.05 is outside [0.2, 2.6] (a patient is between 20 cm and 2.6 m "
+        "tall): left unknown",
+    ]
+    assert [n.text("fr") for n in r.warning_notices] == [
+        "patient : poids (kg) = 900 hors de [0,2, 400] (un patient pèse entre 200 g et "
+        "400 kg) : laissé inconnu",
+        "patient : taille (m) = 0,05 hors de [0,2, 2,6] (un patient mesure entre 20 cm et "
+        "2,6 m) : laissé inconnu",
+    ]
+    stored = [Notice.from_dict(json.loads(json.dumps(n.to_dict()))) for n in r.warning_notices]
+    assert [n.text("fr") for n in stored] == [n.text("fr") for n in r.warning_notices]
 
 
 def test_a_report_with_1e30_pulses_is_refused_when_read(tmp_path):

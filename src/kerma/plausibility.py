@@ -110,6 +110,22 @@ PATIENT_IGNORED = declare(
 )
 
 
+def _patient_words(field: str, name_fr: str, reason_fr: str) -> tuple[str, str]:
+    """Declare the words of a patient field and of its limit's reason (English: as the limits
+    state them); return their two codes."""
+    return (
+        declare(f"plausibility.patient.{field}", en=field, fr=name_fr),
+        declare(f"plausibility.reason.{field}", en=PATIENT_LIMITS[field].reason, fr=reason_fr),
+    )
+
+
+# The field and the reason of PATIENT_IGNORED, worded too.
+PATIENT_WORDS: dict[str, tuple[str, str]] = {
+    "weight_kg": _patient_words("weight_kg", "poids (kg)", "un patient pèse entre 200 g et 400 kg"),
+    "height_m": _patient_words("height_m", "taille (m)", "un patient mesure entre 20 cm et 2,6 m"),
+}
+
+
 def value_problem(field: str, value: float, limit: Limit, where: str = "") -> Notice | None:
     """Return why ``value`` of ``field`` is implausible, or None when it is within ``limit``."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -153,15 +169,17 @@ def check_report(report: DoseReport) -> DoseReport:
         value = getattr(report.patient, field)
         if value is not None and value_problem(field, value, limit) is not None:
             setattr(report.patient, field, None)
+            # Field and reason as stored notices (JSON), worded with the sentence around them.
+            field_code, reason_code = PATIENT_WORDS[field]
             report.warn(
                 notice(
                     PATIENT_IGNORED,
-                    field=field,
+                    field={"code": field_code, "params": {}},
                     # Numbers, not text: a French page writes them with a decimal comma.
                     value=float(value),
                     low=float(limit.low),
                     high=float(limit.high),
-                    reason=limit.reason,
+                    reason={"code": reason_code, "params": {}},
                 )
             )
     return report

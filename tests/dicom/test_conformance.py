@@ -105,6 +105,16 @@ def test_empty_numeric_values_are_skipped_and_said():
 
 
 @needs_shared
+def test_skipped_values_are_notices_worded_in_french_too():
+    report = read_dose_object(SHARED_RDSR / "RF-RDSR-GE.dcm")
+    assert report.warning_notices
+    assert [n.text("en") for n in report.warning_notices] == report.warnings
+    french = [n.text("fr") for n in report.warning_notices]
+    assert any("valeur numérique vide ; ignorée" in t and "112011" in t for t in french)
+    assert not any("skipped" in t for t in french)
+
+
+@needs_shared
 def test_eurocolumbus_nested_event_items_are_read():
     report = read_dose_object(SHARED_RDSR / "RF-RDSR-Eurocolumbus.dcm")
     first = report.events[0]

@@ -282,6 +282,18 @@ def test_room_assumed_values_fill_gaps_and_are_stated():
     assert any("table_height_mm missing in 1 event(s)" in w for w in result.warnings)
 
 
+def test_warnings_are_notices_worded_in_french_too():
+    settings = room(assumed={"table_height_mm": HEIGHT})
+    result = compute_skin_dose(
+        [beam(table_height_mm=None, kvp_kv=None)], room=settings, phantom="plane"
+    )
+    assert [n.text("en") for n in result.warning_notices] == result.warnings
+    assert result.to_json()["warning_notices"] == [n.to_dict() for n in result.warning_notices]
+    french = [n.text("fr") for n in result.warning_notices]
+    assert any("table_height_mm absent dans 1 événement(s)" in t for t in french)
+    assert any("kV supposés" in t for t in french)
+
+
 def test_field_area_only_and_field_stated_at_the_isocentre():
     square = compute_skin_dose([beam()], room=room(), phantom="plane")
     area = compute_skin_dose(

@@ -109,6 +109,8 @@ def test_the_exam_page_words_the_reports_and_the_maps_warnings_in_french(
     assert "kV supposés" in french and "kV assumed" not in french
     assert "la valeur supposée de la salle, 150,5, a été utilisée" in french
     assert "is not a number" not in french and "missing in" not in french
+    # The exam's notes repeat the report's warning: the page says it once.
+    assert french.count("n'est pas un nombre ; ignorée") == 1
 
 
 def test_rows_stored_before_notices_show_their_english_text(

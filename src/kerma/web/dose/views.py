@@ -550,6 +550,10 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reports = list(exam.reports.order_by("received_at", "id"))
     for report in reports:
         report.sop_class_name = _sop_class_name(report.sop_class_uid)
+    warnings = _distinct_lines(*(_worded_lines(r.warning_notices, r.warnings) for r in reports))
+    # The exam's notes repeat its reports' warnings: each is listed once, with its count.
+    said = {line for line, _ in warnings}
+    notes = _distinct_lines(_worded_lines(exam.notices, exam.notes))
     return render(
         request,
         "dose/exam_detail.html",
@@ -560,10 +564,8 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tables": event_tables(events),
             "event_total": len(events),
             "reports": reports,
-            "notes": _distinct_lines(_worded_lines(exam.notices, exam.notes)),
-            "warnings": _distinct_lines(
-                *(_worded_lines(r.warning_notices, r.warnings) for r in reports)
-            ),
+            "notes": [(line, count) for line, count in notes if line not in said],
+            "warnings": warnings,
             "panels": [_render_panel(request, exam, panel) for panel in exam_panels(request, exam)],
         },
     )
