@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
+from string import Formatter
 
 import pytest
 from pydicom.uid import generate_uid
@@ -16,7 +17,7 @@ from tests.web.followup.conftest import PASSWORD
 from kerma.dicom import wording as dicom_words
 from kerma.dicom import write as w
 from kerma.ingest.pipeline import import_paths
-from kerma.notices import Notice
+from kerma.notices import Notice, declared_codes, wording
 from kerma.skindose import wording as skin_words
 from kerma.web.accounts.roles import PHYSICIST
 from kerma.web.dose.models import Exam, Report
@@ -127,3 +128,13 @@ def test_rows_stored_before_notices_show_their_english_text(
     french = _page(client, exam, "fr")
     for line in Report.objects.get(exam=exam).warnings.splitlines() + skin.warnings:
         assert line in french
+
+
+def test_every_code_of_the_exam_page_has_french_words_with_the_same_parameters():
+    prefixes = ("dicom.", "exams.", "plausibility.", "skindose.warn.", "dose.")
+    codes = sorted(c for c in declared_codes() if c.startswith(prefixes))
+    assert {dicom_words.VALUE_NOT_A_NUMBER, skin_words.KVP_ASSUMED} <= set(codes)
+    for code in codes:
+        en, fr = wording(code, "en"), wording(code, "fr")
+        fields = [{name for _, name, _, _ in Formatter().parse(t) if name} for t in (en, fr)]
+        assert fields[0] == fields[1], code
