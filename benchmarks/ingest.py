@@ -896,7 +896,7 @@ def run_import(folder: Path, home: Path, pycache: Path | None) -> CommandRun:
     wall = time.perf_counter() - start
     done.set()
     watcher.join()
-    if process.returncode != 0:
+    if process.returncode not in (0, 3):  # 3: some files quarantined, the others imported
         raise RuntimeError(f"kerma import failed ({process.returncode}):\n{err[-2000:]}")
     return CommandRun(
         wall,

@@ -552,7 +552,7 @@ def _kerma_import(home: Path, folder: Path, **env: str) -> tuple[float, float, d
     )
     elapsed = time.perf_counter() - start
     cpu = _children_cpu_s() - cpu
-    if done.returncode != 0:
+    if done.returncode not in (0, 3):  # 3: some files quarantined, the others imported
         raise RuntimeError(f"kerma import failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return elapsed, cpu, json.loads(done.stdout)
 

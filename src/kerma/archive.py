@@ -5,6 +5,10 @@ A file is written under a temporary name and renamed only once its bytes are on 
 archived name always holds a whole file. :class:`ArchiveWriter` defers that flush so that a
 batch of reports costs one pass of ``fsync`` (each file, then each folder) before the database
 commit that refers to them.
+
+A file that cannot be written (disk full, read-only, failing, a folder that cannot be made) raises
+:class:`ArchiveWriteError`: an outage of the disk, not a fault of the report being archived, so
+that the importer waits and tries again instead of setting the report aside.
 """
 
 from __future__ import annotations
@@ -17,9 +21,22 @@ from pathlib import Path
 from kerma import config
 
 
+class ArchiveWriteError(OSError):
+    """The disk refused a file Kerma keeps (the archive, or the quarantine): ENOSPC, EROFS,
+    EIO, a folder that cannot be created. Says nothing of the report: try again later."""
+
+    @classmethod
+    def of(cls, exc: OSError, what: str) -> ArchiveWriteError:
+        """Return the error wrapping ``exc``, met while writing ``what`` ("archive", ...)."""
+        return cls(exc.errno, f"{what} cannot be written: {exc.strerror or exc}", exc.filename)
+
+
 def _target(study_date: date | None, digest: str) -> Path:
     folder = config.archive_dir() / (f"{study_date:%Y/%m}" if study_date else "undated")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveWriteError.of(exc, "archive") from exc
     return folder / f"{digest}.dcm.gz"
 
 
@@ -44,19 +61,27 @@ class ArchiveWriter:
         target = _target(study_date, digest)
         if target not in self._pending and not target.exists():
             temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            temporary.write_bytes(gzip.compress(data, compresslevel=5, mtime=0))
+            try:
+                temporary.write_bytes(gzip.compress(data, compresslevel=5, mtime=0))
+            except OSError as exc:
+                temporary.unlink(missing_ok=True)
+                raise ArchiveWriteError.of(exc, "archive") from exc
             self._pending[target] = temporary
         return str(target.relative_to(config.kerma_home()))
 
     def sync(self) -> None:
         """Flush every file written since the last call, rename it to its archived name, then
-        flush the folders that hold them. Returns once all of it is on disk."""
-        for temporary in self._pending.values():
-            _fsync_path(temporary)
-        for target, temporary in self._pending.items():
-            os.replace(temporary, target)
-        for folder in {target.parent for target in self._pending}:
-            _fsync_path(folder)
+        flush the folders that hold them. Returns once all of it is on disk; raises
+        :class:`ArchiveWriteError` when the disk refuses."""
+        try:
+            for temporary in self._pending.values():
+                _fsync_path(temporary)
+            for target, temporary in self._pending.items():
+                os.replace(temporary, target)
+            for folder in {target.parent for target in self._pending}:
+                _fsync_path(folder)
+        except OSError as exc:
+            raise ArchiveWriteError.of(exc, "archive") from exc
         self._pending.clear()
 
     def discard(self) -> None:

@@ -44,7 +44,7 @@ def imported_home(tmp_path_factory) -> Path:
     (inbox / "sub").mkdir()
     (inbox / "sub" / "broken.dcm").write_bytes(b"DICM but not really")
     result = run_kerma(home, "import", str(inbox), "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # imported, two files quarantined
     summary = json.loads(result.stdout)
     assert summary["imported"] == 4
     assert summary["replaced"] == 0 and summary["duplicates"] == 0

@@ -210,12 +210,17 @@ def dicom_status(
     table.add_row("running", "yes" if status["running"] else "no")
     table.add_row("AE title", f"{status['aet']} on port {status['port']}")
     table.add_row("received today", str(status["received_today"]))
-    table.add_row("inbox backlog", str(status["backlog"]))
+    backlog = status["backlog"]
+    table.add_row("inbox backlog", "unreadable" if backlog is None else str(backlog))
     table.add_row(
         "imported / duplicates / quarantined",
         f"{status['imported']} / {status['duplicates']} / {status['quarantined']}",
     )
     table.add_row("database", "reachable" if status["database_ok"] else "UNREACHABLE")
+    if not status.get("disk_ok", True):
+        table.add_row("disk", "ARCHIVE OR QUARANTINE CANNOT BE WRITTEN: waiting")
     table.add_row("last error", status["last_error"] or "none")
+    if status.get("last_quarantined"):
+        table.add_row("last quarantined", status["last_quarantined"])
     table.add_row("updated", status["updated_at"])
     Console().print(table)

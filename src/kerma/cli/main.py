@@ -60,29 +60,43 @@ def version() -> None:
     typer.echo(__version__)
 
 
+# `kerma import`'s exit code when some files were quarantined (the others were imported).
+QUARANTINED_EXIT = 3
+
+
 @app.command("import")
 def import_command(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive) or zip archives")],
     as_json: SummaryJsonOption = False,
 ) -> None:
-    """Import dose reports and image headers; unreadable files are quarantined with a reason."""
+    """Import dose reports and image headers; unreadable files are quarantined with a reason.
+
+    Exit code: 0 every file imported (or already there), 3 some files quarantined (named in
+    the summary), 1 the import stopped (database unreachable, disk full), 2 bad arguments."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise fail(f"No such file or folder: {', '.join(missing)}")
     setup()
     from django.utils import timezone
 
-    from kerma.ingest.pipeline import count_sources, import_paths
+    from kerma.ingest.pipeline import OUTAGES, count_sources, import_paths
     from kerma.web.followup.skin import family_tallies
 
     started = timezone.now()
     total = count_sources(paths)
-    with progress() as bar:
-        task = bar.add_task("Importing", total=total)
-        summary = import_paths(paths, progress=lambda _label: bar.advance(task))
+    try:
+        with progress() as bar:
+            task = bar.add_task("Importing", total=total)
+            summary = import_paths(paths, progress=lambda _label: bar.advance(task))
+    except OUTAGES as exc:
+        # Nothing can be stored: stop, saying why; what was stored stays (run it again later:
+        # the import is idempotent).
+        raise fail(f"Import stopped, nothing more can be stored: {exc}", 1) from None
     skin = family_tallies(started)
     if as_json:
         print_json({**summary.as_dict(), "skin_dose": skin})
+        if summary.quarantined:
+            raise typer.Exit(QUARANTINED_EXIT)
         return
     table = Table(title="Import summary", show_header=False)
     table.add_row("imported", str(summary.imported))
@@ -96,6 +110,8 @@ def import_command(
         Console().print(f"Quarantined files are kept in {config.quarantine_dir()}")
     if skin:
         _print_skin_tallies(skin)
+    if summary.quarantined:
+        raise typer.Exit(QUARANTINED_EXIT)
 
 
 def _print_skin_tallies(skin: dict[str, dict[str, Any]]) -> None:

@@ -10,12 +10,23 @@ sender retries. Pixel data is dropped before delivering: Kerma needs the header 
 
 Who may send: an optional allow-list of calling AE titles, each optionally tied to an address
 (``CT1``, ``CT1@10.1.2.3``); anyone else is rejected at association with "calling AE title not
-recognised". Every association is reported (who, when, how many objects, outcome) through the
-``on_association`` callback, which the importer stores.
+recognised". An association must call the node by its own AE title (rejected otherwise with
+"called AE title not recognised"), unless ``strict_called`` is off. Every association is
+reported through the ``on_association`` callback, which the importer stores: once when it is
+requested (outcome "open", so that one in progress when the node is killed stays in the log),
+once when it ends (who, when, how many objects, outcome).
+
+Limits, so that idle connections do not lock modalities out: at most ``max_associations``
+associations at once (a further request is rejected as transient, "local limit exceeded", and
+the modality retries); a connection that sends no association request within
+:data:`REQUEST_TIMEOUT_S` is closed, and an association silent for :data:`IDLE_TIMEOUT_S` is
+aborted. A connection that has not asked for an association yet does not count against the
+limit (pynetdicom's own cap, :data:`CONNECTIONS_PER_ASSOCIATION` times higher, bounds them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -45,6 +56,16 @@ LOGGER = logging.getLogger("kerma.node")
 SUCCESS = 0x0000
 OUT_OF_RESOURCES = 0xA700
 VERIFICATION = "1.2.840.10008.1.1"
+
+# Associations in progress at once (KERMA_DICOM_MAX_ASSOCIATIONS): a CT and a few rooms send a
+# handful at a time; a PACS back-filling may open a dozen.
+MAX_ASSOCIATIONS = 32
+# Open TCP connections (requested or not) per association allowed: idle probes do not count.
+CONNECTIONS_PER_ASSOCIATION = 8
+# Seconds a new connection may wait before sending its association request (ARTIM timer), and
+# seconds an established association may stay silent before it is aborted.
+REQUEST_TIMEOUT_S = 10
+IDLE_TIMEOUT_S = 60
 
 # Dose reports, the SR carriers vendors use for them, and the images whose headers carry dose.
 STORAGE_CLASSES: dict[str, str] = {
@@ -113,18 +134,20 @@ class AssociationRecord:
     ended_at: datetime | None = None
     objects_received: int = 0
     objects_refused: int = 0
-    outcome: str = "open"  # open, released, aborted, rejected
+    outcome: str = "open"  # open, released, aborted, rejected (interrupted: set on restart)
     reason: str = ""
 
 
 @dataclass
 class NodeState:
-    """What the node shares with the importer: counters, last error, database health."""
+    """What the node shares with the importer: counters, last error, database and disk
+    health (``disk_ok`` false while the archive or the quarantine cannot be written)."""
 
     received_today: int = 0
     day: str = field(default_factory=lambda: datetime.now().date().isoformat())
     last_error: str = ""
     database_ok: bool = True
+    disk_ok: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count_received(self) -> None:
@@ -204,25 +227,32 @@ class StorageNode:
         allow: Iterable[AllowRule] = (),
         state: NodeState | None = None,
         on_association: Callable[[AssociationRecord], None] | None = None,
+        strict_called: bool = True,
+        max_associations: int = MAX_ASSOCIATIONS,
     ) -> None:
         self.aet = aet
         self.port = port
         self.host = host
         self.deliver = deliver
         self.allow = list(allow)
+        self.strict_called = strict_called
+        self.max_associations = max(1, max_associations)
         self.state = state or NodeState()
         self.on_association = on_association
         self._records: dict[int, AssociationRecord] = {}
+        self._requested: set[int] = set()  # associations that sent a request, not yet ended
         self._records_lock = threading.Lock()
         self._server = None
         self.ae = self._build_ae()
 
     def _build_ae(self) -> AE:
         ae = AE(ae_title=self.aet)
-        ae.maximum_associations = 32
-        ae.network_timeout = 60
-        ae.acse_timeout = 30
-        ae.dimse_timeout = 60
+        # pynetdicom counts every open connection, requested or not: its cap is set well above
+        # ours, which counts association requests only (see _on_requested).
+        ae.maximum_associations = self.max_associations * CONNECTIONS_PER_ASSOCIATION
+        ae.network_timeout = IDLE_TIMEOUT_S
+        ae.acse_timeout = REQUEST_TIMEOUT_S
+        ae.dimse_timeout = IDLE_TIMEOUT_S
         ae.maximum_pdu_size = 0  # no limit on what we receive
         ae.add_supported_context(VERIFICATION, ALL_TRANSFER_SYNTAXES)
         for uid in STORAGE_CLASSES:
@@ -281,6 +311,7 @@ class StorageNode:
     def _finish(self, event: Event, outcome: str, reason: str = "") -> None:
         with self._records_lock:
             record = self._records.pop(id(event.assoc), None)
+            self._requested.discard(id(event.assoc))
         if record is None:
             return
         if record.outcome == "open":
@@ -296,17 +327,42 @@ class StorageNode:
     def _on_requested(self, event: Event) -> None:
         primitive = event.assoc.requestor.primitive
         calling = (primitive.calling_ae_title or "").strip()
+        called = (primitive.called_ae_title or "").strip()
         record = self._record(event)
         record.calling_aet = calling
+        record.called_aet = called
+        with self._records_lock:
+            self._requested.add(id(event.assoc))
         address = record.address
         if self.allow and not any(rule.allows(calling, address) for rule in self.allow):
-            record.outcome = "rejected"
-            record.reason = f"calling AE {calling!r} from {address} is not in the allow-list"
-            LOGGER.warning("Association refused: %s", record.reason)
+            reason = f"calling AE {calling!r} from {address} is not in the allow-list"
             # Rejected permanent, by the service user: calling AE title not recognised.
-            event.assoc.acse.send_reject(0x01, 0x01, 0x03)
-            event.assoc.kill()  # waits until the A-ASSOCIATE-RJ has been sent
-            self._finish(event, "rejected")
+            self._reject(event, reason, (0x01, 0x01, 0x03))
+        elif self.strict_called and called != self.aet.strip():
+            reason = f"called AE {called!r} is not this node's ({self.aet}): not recognised"
+            # Rejected permanent, by the service user: called AE title not recognised.
+            self._reject(event, reason, (0x01, 0x01, 0x07))
+        elif self._in_progress() > self.max_associations:
+            reason = f"more than {self.max_associations} associations at once"
+            # Rejected transient, by the service provider (presentation): local limit exceeded.
+            self._reject(event, reason, (0x02, 0x03, 0x02))
+        elif self.on_association is not None:
+            # Logged now as open: if the node is killed during it, it stays in the log.
+            self.on_association(dataclasses.replace(record))
+
+    def _in_progress(self) -> int:
+        """Return how many associations were requested and have not ended (this one too)."""
+        with self._records_lock:
+            return len(self._requested)
+
+    def _reject(self, event: Event, reason: str, result: tuple[int, int, int]) -> None:
+        record = self._record(event)
+        record.outcome = "rejected"
+        record.reason = reason
+        LOGGER.warning("Association refused: %s", reason)
+        event.assoc.acse.send_reject(*result)
+        event.assoc.kill()  # waits until the A-ASSOCIATE-RJ has been sent
+        self._finish(event, "rejected")
 
     def _on_established(self, event: Event) -> None:
         self._record(event)

@@ -7,6 +7,11 @@ process, in the order the sources were given: :func:`import_paths` stores in bat
 BATCH_REPORTS reports, BATCH_SECONDS of work or BATCH_BYTES of sources), one transaction and one
 flush of the archive per batch; a batch that fails is stored again one report at a time, so that
 only the faulty report is quarantined.
+
+Whatever one object raises while it is read or stored sets that object aside with the reason
+(the exception's type and message): the objects after it are still imported. Only an outage
+stops an import (:data:`OUTAGES`: the database cannot be reached, or the disk refuses the archive
+or the quarantine): nothing could be stored then, and the caller waits or says so.
 """
 
 from __future__ import annotations
@@ -20,16 +25,24 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 
-from kerma.dicom.reader import read_dose_object
-from kerma.dose import DoseObjectError, DoseReport
+from kerma.archive import ArchiveWriteError
+from kerma.dose import DoseReport
 from kerma.ingest.quarantine import quarantine
-from kerma.ingest.sources import Parsed, Source, count_sources, iter_sources, parse_source
+from kerma.ingest.sources import (
+    Parsed,
+    Source,
+    count_sources,
+    iter_sources,
+    parse_bytes,
+    parse_source,
+)
 from kerma.ingest.store import DUPLICATE, IMPORTED, REPLACED, store_report, store_reports
 from kerma.web.dose.models import QuarantinedFile
 
 __all__ = [
+    "OUTAGES",
     "ImportSummary",
     "Source",
     "count_sources",
@@ -50,6 +63,10 @@ PARALLEL_FROM = 300
 BATCH_REPORTS = 200
 BATCH_SECONDS = 5.0
 BATCH_BYTES = 64 * 1024 * 1024
+
+# What stops an import instead of setting the object in hand aside: the database cannot be reached,
+# or the disk refuses to keep files. The object is not at fault; it must be tried again later.
+OUTAGES: tuple[type[Exception], ...] = (OperationalError, InterfaceError, ArchiveWriteError)
 
 
 @dataclass
@@ -79,17 +96,19 @@ def _keep_aside(data: bytes | None, label: str, reason: str, summary: ImportSumm
 
 def store_parsed(parsed: Parsed, label: str, summary: ImportSummary) -> str:
     """Store what :func:`parse_source` gave, or quarantine it; return the outcome ("imported",
-    "replaced", "duplicate" or "quarantined"), counted in ``summary``. A database that cannot
-    be reached raises: nothing could be stored."""
+    "replaced", "duplicate" or "quarantined"), counted in ``summary``. Whatever storing this
+    report raises sets it aside with the reason, except an outage (:data:`OUTAGES`: database
+    unreachable, disk refusing the archive or the quarantine), which is raised: nothing could be
+    stored."""
     data, report, reason = parsed
     if report is None or data is None:
         _keep_aside(data, label, reason or "unreadable", summary)
         return "quarantined"
     try:
         outcome = store_report(report, data, original_name=label)
-    except (OperationalError, InterfaceError):
+    except OUTAGES:
         raise
-    except (DatabaseError, ValueError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - this report's fault: set aside, the others go on
         _keep_aside(data, label, f"could not be stored: {type(exc).__name__}: {exc}", summary)
         return "quarantined"
     _count(outcome, summary)
@@ -115,7 +134,7 @@ def store_batch(batch: Batch, summary: ImportSummary) -> list[str]:
     stored. A database that cannot be reached raises."""
     try:
         outcomes = store_reports(batch)
-    except (OperationalError, InterfaceError):
+    except OUTAGES:
         raise
     except Exception:  # noqa: BLE001 - found again, report by report, just below
         return [store_parsed((data, report, None), label, summary) for report, data, label in batch]
@@ -126,11 +145,7 @@ def store_batch(batch: Batch, summary: ImportSummary) -> list[str]:
 
 def import_bytes(data: bytes, label: str, summary: ImportSummary) -> str:
     """Read and store one object given as bytes; return its outcome (see store_parsed)."""
-    try:
-        parsed: Parsed = (data, read_dose_object(data), None)
-    except DoseObjectError as exc:
-        parsed = (data, None, str(exc))
-    return store_parsed(parsed, label, summary)
+    return store_parsed(parse_bytes(data), label, summary)
 
 
 def _parsed_in_order(sources: Iterable[Source], workers: int) -> Iterator[tuple[Source, Parsed]]:

@@ -68,13 +68,23 @@ Parsed = tuple[bytes | None, DoseReport | None, str | None]
 """What reading a source gives: its bytes, the report, or the reason it cannot be used."""
 
 
+def parse_bytes(data: bytes) -> Parsed:
+    """Parse one object's bytes (pure: no database); never raises: what the reader refuses,
+    and whatever else reading this one object met, is the reason it cannot be used."""
+    try:
+        return data, read_dose_object(data), None
+    except DoseObjectError as exc:
+        return data, None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one object's fault must not stop the others
+        return data, None, f"could not be read: {type(exc).__name__}: {exc}"
+
+
 def parse_source(source: Source) -> Parsed:
     """Read and parse one source (pure: no database); never raises for bad input."""
     try:
         data = source.read()
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
         return None, None, f"unreadable: {exc}"
-    try:
-        return data, read_dose_object(data), None
-    except DoseObjectError as exc:
-        return data, None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a zip member compressed in a way zipfile refuses
+        return None, None, f"unreadable: {type(exc).__name__}: {exc}"
+    return parse_bytes(data)

@@ -14,6 +14,8 @@ class Association(models.Model):
         RELEASED = "released", _("released")
         ABORTED = "aborted", _("aborted")
         REJECTED = "rejected", _("rejected")
+        # Left open by a node that was killed or crashed: set when the node starts again.
+        INTERRUPTED = "interrupted", _("interrupted")
 
     key = models.CharField(max_length=32, unique=True)
     calling_aet = models.CharField(max_length=16, blank=True, db_index=True)
