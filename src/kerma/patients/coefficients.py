@@ -22,6 +22,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 DATA = Path(__file__).with_name("data")
 K_FACTORS_CSV = DATA / "ct_k_factors.csv"
@@ -34,6 +35,7 @@ CT_REGIONS = ("Head", "Chest", "Abdomen/pelvis", "Chest-abdomen-pelvis (CAP)", "
 ADULT_TABLE_AGE = 30  # the table's "30 (adult)" rows
 # Age from which the adult row applies: the seeds' paediatric definition is "< 18 years".
 ADULT_FROM_YEARS = 18.0
+_Row = TypeVar("_Row")  # a row with ``radionuclide`` and ``words``
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,14 +281,19 @@ def find_nm_coefficient(
     coefficients: tuple[NmCoefficient, ...] = NM_COEFFICIENTS,
 ) -> NmCoefficient | None:
     """Return the coefficient for the radiopharmaceutical (and radionuclide), or ``None``."""
+    return _by_nuclide(coefficients, radiopharmaceutical, nuclide_text)
+
+
+def _by_nuclide(
+    rows: tuple[_Row, ...], radiopharmaceutical: str | None, nuclide_text: str | None
+) -> _Row | None:
+    """Return the first row of the same radionuclide (when known) whose words occur in the
+    radiopharmaceutical's name or the radionuclide text, or ``None``."""
     nuclide = radionuclide(nuclide_text, radiopharmaceutical)
-    text = f" {(radiopharmaceutical or '').lower()} "
-    for coefficient in coefficients:
-        if nuclide is not None and coefficient.radionuclide != nuclide:
-            continue
-        if any(word in text for word in coefficient.words):
-            return coefficient
-    return None
+    text = f" {(radiopharmaceutical or '').lower()} {(nuclide_text or '').lower()} "
+    return next((row for row in rows
+                 if (nuclide is None or row.radionuclide == nuclide)
+                 and any(word in text for word in row.words)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,11 +342,4 @@ def find_breast_feeding(
     radiopharmaceutical: str | None, nuclide_text: str | None = None
 ) -> BreastFeeding | None:
     """Return the breast-feeding advice for the radiopharmaceutical, or ``None`` if unknown."""
-    nuclide = radionuclide(nuclide_text, radiopharmaceutical)
-    text = f" {(radiopharmaceutical or '').lower()} {(nuclide_text or '').lower()} "
-    for advice in BREAST_FEEDING:
-        if nuclide is not None and advice.radionuclide != nuclide:
-            continue
-        if any(word in text for word in advice.words):
-            return advice
-    return None
+    return _by_nuclide(BREAST_FEEDING, radiopharmaceutical, nuclide_text)
