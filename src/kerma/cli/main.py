@@ -39,6 +39,8 @@ from kerma.cli.demo import demo
 from kerma.cli.dicom import dicom_app
 from kerma.cli.followup import followup_app
 from kerma.cli.nrd import nrd_app
+from kerma.cli.patients import patient_app, pregnancy_app
+from kerma.cli.patients import report as report_command
 from kerma.cli.people import people_app, training_app
 from kerma.cli.quality import actions_app, equipment_app, events_app
 from kerma.cli.reference import reference_app
@@ -322,6 +324,9 @@ app.add_typer(equipment_app, name="equipment")
 app.add_typer(people_app, name="people")
 app.add_typer(training_app, name="training")
 app.add_typer(staff_app, name="staff")
+app.add_typer(patient_app, name="patient")
+app.add_typer(pregnancy_app, name="pregnancy")
+app.command("report")(report_command)
 
 
 @app.command(

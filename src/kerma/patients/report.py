@@ -20,6 +20,10 @@ LEGAL_BASIS = (
     "Arrêté du 22 septembre 2006 (JORF 29/09/2006, NOR SANY0623888A), article 1, 5° "
     "(and article 2 for nuclear medicine)"
 )
+LEGAL_BASIS_FR = (
+    "Arrêté du 22 septembre 2006 (JORF du 29/09/2006, NOR SANY0623888A), article 1, 5° "
+    "(et article 2 pour la médecine nucléaire)"
+)
 NOT_VERIFIED = "articles 3-6 of the arrêté not read: quantities are those the device reports"
 
 
@@ -75,7 +79,7 @@ class DoseSection:
             name = q.name_fr if fr else q.name_en
             unit = f" {q.unit}" if q.unit else ""
             lines.append(f"{name} : {value}{unit}" if fr else f"{name}: {value}{unit}")
-        lines.append(("Référence : " if fr else "Reference: ") + LEGAL_BASIS)
+        lines.append(f"Référence : {LEGAL_BASIS_FR}" if fr else f"Reference: {LEGAL_BASIS}")
         return "\n".join(lines)
 
 
