@@ -1,7 +1,7 @@
 """The typer application of the ``kerma`` command: its own commands (version, import, exams,
 devices, reprocess, serve, manage) and the command groups of the other modules of
 :mod:`kerma.cli` (dicom, nrd, reference, followup, user, skindose, demo, people,
-training, staff).
+training, staff, patient, report, pregnancy).
 
 The console script enters through :data:`kerma.cli.app`, which hands every command to this
 application except ``kerma skindose``, dispatched straight to :mod:`kerma.cli.skindose`.

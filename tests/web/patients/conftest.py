@@ -4,7 +4,7 @@ in the main unit and one in the other unit."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,14 @@ units = followup_fixtures.units
 
 KEY = "a" * 64
 OTHER_KEY = "b" * 64
+# Dates relative to today: the pages look back 12 months, the record 5 years.
+TODAY = date.today()
+
+
+def ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
 WOMAN = "c" * 64
 
 
@@ -55,20 +63,20 @@ def exams(units) -> dict[str, Exam]:
                                    study_date=day, patient_key=key, **values)
 
     made = {
-        "ct": exam("1.1", ct, "CT", date(2026, 3, 1), KEY, age_years=40, sex="M",
+        "ct": exam("1.1", ct, "CT", ago(120), KEY, age_years=40, sex="M",
                    procedure="CT THORAX", dlp_total_mgycm=500.0, ctdivol_max_mgy=10.0,
                    weight_kg=70.0, height_m=1.75),
-        "xa": exam("1.2", cath, "XA", date(2026, 4, 1), KEY, age_years=40, sex="M",
+        "xa": exam("1.2", cath, "XA", ago(90), KEY, age_years=40, sex="M",
                    procedure="Coronarographie", dap_total_gycm2=20.0, kar_total_mgy=300.0,
                    fluoro_time_s=240.0),
-        "pet": exam("1.3", pet, "PT", date(2026, 5, 1), KEY, age_years=40, sex="M",
+        "pet": exam("1.3", pet, "PT", ago(60), KEY, age_years=40, sex="M",
                     procedure="TEP FDG", activity_mbq=250.0, radionuclide="^18^Fluorine",
                     radiopharmaceutical="Fluorodeoxyglucose F^18^"),
-        "woman": exam("1.4", ct, "CT", date(2026, 6, 15), WOMAN, age_years=30, sex="F",
+        "woman": exam("1.4", ct, "CT", ago(20), WOMAN, age_years=30, sex="F",
                       procedure="CT ABDOMEN", dlp_total_mgycm=400.0),
-        "child": exam("1.5", ct, "CT", date(2026, 6, 20), "d" * 64, age_years=4, sex="F",
+        "child": exam("1.5", ct, "CT", ago(10), "d" * 64, age_years=4, sex="F",
                       weight_kg=16.0, procedure="CT CRANE", dlp_total_mgycm=300.0),
-        "far": exam("1.9", far, "CT", date(2026, 6, 1), OTHER_KEY, age_years=35, sex="F",
+        "far": exam("1.9", far, "CT", ago(30), OTHER_KEY, age_years=35, sex="F",
                     procedure="CT THORAX", dlp_total_mgycm=300.0),
     }
     Event.objects.create(exam=made["ct"], uid="e1", kind="ct", target_region="Chest",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.web.patients.conftest import KEY, WOMAN
+from tests.web.patients.conftest import KEY, WOMAN, ago
 from typer.testing import CliRunner
 
 from kerma.cli.main import app
@@ -67,8 +67,8 @@ def test_pregnancy_unchecked(exams):
     data = json.loads(out)
     assert {e["study_uid"] for e in data["exams"]} == {"1.4", "1.9"}
     assert {"device", "month", "exams"} <= set(data["by_device_month"][0])
-    _, out = run("pregnancy", "unchecked", "--device", "ct1", "--from", "2026-06-01",
-                 "--to", "2026-06-30", "--json")
+    _, out = run("pregnancy", "unchecked", "--device", "ct1", "--from", ago(25).isoformat(),
+                 "--to", ago(15).isoformat(), "--json")
     assert [e["study_uid"] for e in json.loads(out)["exams"]] == ["1.4"]
     exams["woman"].pregnancy_status = "not_pregnant"  # read from DICOM (0010,21C0)
     exams["woman"].save()
