@@ -19,9 +19,9 @@ class RiskSettings:
     recurrent_threshold_msv: float = 100.0
     recurrent_window_years: int = 5
     recurrent_source: str = (
-        "Rehani M.M. et al., 'Patients undergoing recurrent CT scans: assessing the magnitude', "
-        "Eur Radiol 2020;30:1828-1836 (cumulative effective dose >= 100 mSv, 1-5 years) - "
-        "citation not re-read in this session: verify"
+        "Cumulative effective dose >= 100 mSv over 5 years, the criterion of Dalah E.Z. et al., "
+        "Clin Pract 2024;14(4):1550-1561, doi:10.3390/clinpract14040125 (abstract read); after "
+        "Rehani M.M. et al., Eur Radiol 2020 (recurrent CT, 100 mSv; not re-read here)"
     )
     child_bearing_low_years: float = 15.0
     child_bearing_high_years: float = 49.0

@@ -103,3 +103,16 @@ def test_breast_feeding_and_ssde_and_paediatric(login, exams):
     page = client.get(reverse("patients_paediatric"))
     assert page.status_code == 200 and b"33.3" in page.content  # 1 child of 3 CT exams
     assert b"above_threshold" not in page.content and b"&gt; 5 %" in page.content
+
+
+def test_demo_seeding_is_idempotent(exams):
+    from datetime import date
+
+    from kerma.web.patients.demo import seed_patients_demo
+
+    done = seed_patients_demo(date.today())
+    assert done["flagged"] in (KEY, WOMAN, "d" * 64)  # the patient with the most CT exams
+    assert PatientFlag.objects.get().kind == "radiosensitive"
+    assert done["pregnancy_checks"] == 2 and done["children"] == 1  # both women checked
+    again = seed_patients_demo(date.today())
+    assert again["pregnancy_checks"] == 0 and PatientFlag.objects.count() == 1
