@@ -116,3 +116,15 @@ def test_demo_seeding_is_idempotent(exams):
     assert done["pregnancy_checks"] == 2 and done["children"] == 1  # both women checked
     again = seed_patients_demo(date.today())
     assert again["pregnancy_checks"] == 0 and PatientFlag.objects.count() == 1
+
+
+def test_pages_in_french(login, exams, settings):
+    settings.LANGUAGE_CODE = "fr"
+    client = login("physicist")
+    page = client.get(reverse("patients_record", args=[KEY]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Relevé de doses du patient" in page.content.decode()
+    page = client.get(reverse("patients_report", args=[exams["ct"].pk]),
+                      HTTP_ACCEPT_LANGUAGE="fr")
+    assert "PDL (total) : 500 mGy.cm" in page.content.decode()
+    for name in ("patients_watch", "patients_pregnancy", "patients_paediatric"):
+        assert client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="fr").status_code == 200

@@ -87,8 +87,8 @@ def exam_entry(exam: Any) -> dict[str, Any]:
         "dlp_total_mgycm": exam.dlp_total_mgycm,
         "dap_total_gycm2": exam.dap_total_gycm2,
         "activity_mbq": exam.activity_mbq,
-        "agd_mgy": exam.agd_left_mgy if exam.agd_right_mgy is None else
-        (exam.agd_left_mgy or 0) + exam.agd_right_mgy,
+        "agd_left_mgy": exam.agd_left_mgy,
+        "agd_right_mgy": exam.agd_right_mgy,
         "effective_dose_msv": found.effective_dose_msv,
         "method": found.method,
         "estimate": found.as_dict(),
