@@ -128,3 +128,12 @@ def test_pages_in_french(login, exams, settings):
     assert "PDL (total) : 500 mGy.cm" in page.content.decode()
     for name in ("patients_watch", "patients_pregnancy", "patients_paediatric"):
         assert client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="fr").status_code == 200
+
+
+def test_real_identifier_only_where_stored(login, exams):
+    client = login("physicist")
+    url = reverse("patients_record", args=[KEY])
+    assert b'id="identity"' not in client.get(url).content
+    exams["ct"].patient_id, exams["ct"].patient_name = "PID-1", "DOE^JOHN"
+    exams["ct"].save()  # a site that opted in (KERMA_CLEAR_IDENTIFIERS)
+    assert b"DOE^JOHN (PID-1)" in client.get(url).content

@@ -92,8 +92,11 @@ def record(request: HttpRequest, key: str) -> HttpResponse:
     if request.GET.get("format") == "json":
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     alert = data["recurrent_alert"]
+    # The real identifier only where the installation opted to store it (KERMA_CLEAR_IDENTIFIERS).
+    named = exams.exclude(patient_id="", patient_name="").first()
     return render(request, "patients/record.html", {
         "key": key, "data": data, "flags": flags, "window": window,
+        "identity": None if named is None else (named.patient_id, named.patient_name),
         "alert_text": Notice.from_dict(alert).text(_language()) if alert else "",
         "kinds": PatientFlag.Kind.choices,
         "may_flag": request.user.has_perm("patients.add_patientflag"),
