@@ -78,6 +78,9 @@ class PatientInfo:
     age_years: float | None = None
     weight_kg: float | None = None
     height_m: float | None = None
+    # DICOM Pregnancy Status (0010,21C0) as a word (kerma.patients.risk.PREGNANCY_STATUS);
+    # "" when the object does not carry it.
+    pregnancy_status: str = ""
 
 
 @dataclass(slots=True)

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 HEAVY = ("typer", "rich", "click", "pydantic", "django", "pydicom", "pynetdicom", "numpy",
          "matplotlib")
 
-COMMANDS = ("version", "import", "exams", "devices", "reprocess", "serve", "skindose", "demo",
-            "manage")
+COMMANDS = ("version", "import", "exams", "devices", "reprocess", "serve", "report", "skindose",
+            "demo", "manage")
 GROUPS = {
     "dicom": ("listen", "echo", "retrieve", "log", "status"),
     "nrd": ("evaluate", "list", "show", "analyse", "action", "done", "sign", "supersede", "plan",
@@ -30,6 +30,8 @@ GROUPS = {
     "people": ("add", "list"),
     "training": ("add", "status", "notify"),
     "staff": ("assess",),
+    "patient": ("show",),
+    "pregnancy": ("unchecked",),
 }
 
 

@@ -9,7 +9,8 @@ command, and ``kerma --help`` (which lists ``skindose`` too), goes to the typer 
 The modules, one per command group: :mod:`~kerma.cli.main` (the root application: import,
 exams, devices, reprocess, serve, manage, version), :mod:`~kerma.cli.dicom`,
 :mod:`~kerma.cli.nrd`, :mod:`~kerma.cli.reference`, :mod:`~kerma.cli.followup`,
-:mod:`~kerma.cli.users` (``kerma user``), :mod:`~kerma.cli.skindose`, :mod:`~kerma.cli.demo`;
+:mod:`~kerma.cli.users` (``kerma user``), :mod:`~kerma.cli.skindose`, :mod:`~kerma.cli.demo`,
+:mod:`~kerma.cli.patients` (``kerma patient``, ``kerma report``, ``kerma pregnancy``);
 what they share (helpers and option types) is in :mod:`~kerma.cli.common`.
 """
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from kerma.dicom import quirks
 from kerma.dicom.rawfile import RawDataset
 from kerma.dose import DeviceIdentity, DoseReport, PatientInfo
+from kerma.patients.risk import pregnancy_status
 
 
 def text(ds: RawDataset, keyword: str) -> str:
@@ -155,6 +156,7 @@ def patient_from_header(ds: RawDataset, study_date: date | None) -> PatientInfo:
     size = number(ds, "PatientSize")  # defined in metres (PS3.3 C.7.2.2)
     if size is not None and size > 0:
         patient.height_m = size
+    patient.pregnancy_status = pregnancy_status(text(ds, "PregnancyStatus"))
     return patient
 
 

@@ -217,6 +217,7 @@ KNOWN_KEYWORDS: dict[str, tuple[int, str]] = {
     "PatientSex": (0x00100040, "CS"),
     "PatientSize": (0x00101020, "DS"),
     "PatientWeight": (0x00101030, "DS"),
+    "PregnancyStatus": (0x001021C0, "US"),
     "PerformedProcedureStepDescription": (0x00400254, "LO"),
     "PerformedProtocolCodeSequence": (0x00400260, "SQ"),
     "ProcedureCodeSequence": (0x00081032, "SQ"),

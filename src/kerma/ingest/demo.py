@@ -53,6 +53,7 @@ def seed_demo(
     from kerma.web.dose.models import Exam
     from kerma.web.followup.demo import prepare_demo_followup
     from kerma.web.nrd.demo_plan import prepare_demo_plan
+    from kerma.web.patients.demo import seed_patients_demo
     from kerma.web.people.demo import seed_people_demo
     from kerma.web.quality.demo import seed_quality_demo
 
@@ -106,4 +107,5 @@ def seed_demo(
     # The quality register: events (one analysed), risk map, audit, procedures, equipment.
     seed_quality_demo(today)
     seed_people_demo(today)  # the team's training, qualifications and staff exposure
+    seed_patients_demo(today)  # patients at risk: radiosensitive flag, pregnancy checks
     return DemoSeed(summary, imported_on)

@@ -353,6 +353,8 @@ def _apply_patient(exam: Exam, report: DoseReport) -> None:
             setattr(exam, field, value)
     if patient.sex:
         exam.sex = patient.sex
+    if patient.pregnancy_status:
+        exam.pregnancy_status = patient.pregnancy_status
 
 
 def _store(

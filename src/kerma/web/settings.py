@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kerma.web.quality",
     "axes",
     "kerma.web.people",
+    "kerma.web.patients",
 ]
 
 MIDDLEWARE = [

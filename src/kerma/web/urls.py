@@ -24,5 +24,6 @@ urlpatterns = [
     path("followup/", include("kerma.web.followup.urls")),
     path("quality/", include("kerma.web.quality.urls")),
     path("people/", include("kerma.web.people.urls")),
+    path("patients/", include("kerma.web.patients.urls")),
     path("", include("kerma.web.dose.urls")),
 ]

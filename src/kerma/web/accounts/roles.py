@@ -30,7 +30,8 @@ ROLE_LABELS = {
 }
 
 # Apps whose data users work on (Django's own auth/session tables are the administrator's).
-KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts", "quality", "people"}
+KERMA_APPS = {"audit", "dose", "node", "nrd", "followup", "charts", "accounts", "quality", "people",
+              "patients"}
 
 # What radiographers and clinicians may read: the dose data, evaluations, alerts of their unit.
 _RADIOGRAPHER_VIEW = {
@@ -66,6 +67,14 @@ _RADIOGRAPHER_QUALITY = {
     "view_procedureversion",
 }
 
+# Those who perform or prescribe exams record pregnancy checks and at-risk flags (decree
+# 2003-270: the requester and the performer look for a pregnancy); the RAN too.
+_PATIENT_ENTRY = {
+    f"{action}_{model}"
+    for action in ("view", "add", "change")
+    for model in ("patientflag", "pregnancycheck")
+}
+
 Rule = Callable[[str, str], bool]
 
 
@@ -92,13 +101,13 @@ def _ran(app: str, codename: str) -> bool:
         "change_device",
         "change_devicesettings",
         "change_alert",
-    } | _PEOPLE_REGISTER
+    } | _PEOPLE_REGISTER | _PATIENT_ENTRY
 
 
 def _radiographer(app: str, codename: str) -> bool:
     if app == "quality":
         return codename in _RADIOGRAPHER_QUALITY
-    return app in KERMA_APPS and codename in _RADIOGRAPHER_VIEW
+    return app in KERMA_APPS and codename in _RADIOGRAPHER_VIEW | _PATIENT_ENTRY
 
 
 def _quality_manager(app: str, codename: str) -> bool:

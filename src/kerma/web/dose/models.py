@@ -93,6 +93,9 @@ class Exam(models.Model):
     sex = models.CharField(max_length=1, blank=True)
     weight_kg = models.FloatField(null=True, blank=True)
     height_m = models.FloatField(null=True, blank=True)
+    pregnancy_status = models.CharField(
+        max_length=20, blank=True, help_text=_("DICOM Pregnancy Status (0010,21C0), if sent")
+    )
     procedure = models.TextField(blank=True)
     is_test = models.BooleanField(
         default=False, db_index=True, help_text=_("Phantom, quality-control or test exam")

@@ -1,0 +1,66 @@
+"""What Kerma records about a patient beyond the dose objects: at-risk flags (radiosensitivity
+and others) under the pseudonymised key, and pregnancy checks on exams. Both are audited (who,
+when, what changed) and entered with who and when."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kerma.web.audit.models import AuditedModel
+
+
+class PatientFlag(AuditedModel):
+    """An at-risk flag on a patient (pseudonymised key), entered in a unit by someone."""
+
+    audit_type = "patient_flag"
+
+    class Kind(models.TextChoices):
+        RADIOSENSITIVE = "radiosensitive", _("Individual radiosensitivity")
+        ITERATIVE = "iterative", _("Iterative exams")
+        PREGNANT = "pregnant", _("Pregnant")
+        BREAST_FEEDING = "breast_feeding", _("Breast-feeding")
+        OTHER = "other", _("Other risk")
+
+    patient_key = models.CharField(_("patient key"), max_length=64, db_index=True)
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("flag"), max_length=20, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    entered_by = models.CharField(_("entered by"), max_length=150)
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-entered_at", "id"]
+        verbose_name = _("patient flag")
+        verbose_name_plural = _("patient flags")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.entered_by}, {self.entered_at:%Y-%m-%d})"
+
+
+class PregnancyCheck(AuditedModel):
+    """The pregnancy check of an exam recorded in Kerma (when the DICOM objects had none)."""
+
+    audit_type = "pregnancy_check"
+
+    class Status(models.TextChoices):
+        NOT_PREGNANT = "not_pregnant", _("Not pregnant")
+        POSSIBLY = "possibly_pregnant", _("Possibly pregnant")
+        PREGNANT = "pregnant", _("Pregnant")
+        UNKNOWN = "unknown", _("Unknown")
+
+    exam = models.OneToOneField("dose.Exam", on_delete=models.CASCADE,
+                                related_name="pregnancy_check")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.CharField(_("recorded by"), max_length=150)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pregnancy check")
+        verbose_name_plural = _("pregnancy checks")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.recorded_by})"
