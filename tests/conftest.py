@@ -52,3 +52,33 @@ def kerma_home(tmp_path, monkeypatch, settings) -> Path:
     home.mkdir()
     monkeypatch.setenv("KERMA_HOME", str(home))
     return home
+
+
+# The PostgreSQL pass of scripts/test (KERMA_TEST_DATABASE_ONLY=1) runs what touches a database:
+# tests marked for Django's database or asking for its fixtures, and the folders whose tests run
+# Kerma's commands, pages and node against the configured database. Pure rules, readers and
+# physics give the same answers on any database; they run once, in the SQLite pass.
+_DATABASE_FOLDERS = ("web", "browser", "cli", "ingest")
+_DATABASE_FILES = ("test_database.py", "test_node", "test_retrieve")
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "client",
+                      "admin_client", "django_user_model"}
+
+
+def _touches_database(item: pytest.Item) -> bool:
+    relative = Path(str(item.fspath)).resolve().relative_to(Path(__file__).resolve().parent)
+    return (
+        item.get_closest_marker("django_db") is not None
+        or bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        or relative.parts[0] in _DATABASE_FOLDERS
+        or relative.name.startswith(_DATABASE_FILES)
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("KERMA_TEST_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if _touches_database(item)]
+    deselected = [item for item in items if not _touches_database(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
