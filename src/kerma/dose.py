@@ -77,6 +77,9 @@ class PatientInfo:
     age_years: float | None = None
     weight_kg: float | None = None
     height_m: float | None = None
+    # True when the object is a copy Kerma pseudonymised: patient_id is already the keyed
+    # pseudonym (see kerma.dicom.deidentify).
+    pseudonymised: bool = False
 
 
 @dataclass(slots=True)
