@@ -23,10 +23,10 @@ GIB = 1 << 30
 def _bomb(path: Path, size: int = GIB) -> Path:
     """Write a zip holding one member of ``size`` zeros (about 1 MB per GiB compressed)."""
     block = bytes(1 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("zeros.dcm", "w", force_zip64=True) as member:
-            for _ in range(size // len(block)):
-                member.write(block)
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9)
+    with archive, archive.open("zeros.dcm", "w", force_zip64=True) as member:
+        for _ in range(size // len(block)):
+            member.write(block)
     return path
 
 
