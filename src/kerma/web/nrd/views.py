@@ -76,6 +76,7 @@ from kerma.web.nrd.services import (
     year_plan,
 )
 from kerma.web.nrd.templatetags.nrd_notices import reason, word
+from kerma.web.params import int_param
 
 STATUS_LABELS = {
     "below_vgd": gettext_lazy("below the VGD"),
@@ -171,10 +172,9 @@ def _plan_context(year: int, device_ids: list[int] | None = None) -> dict[str, A
 
 def _year_of(request: HttpRequest, default: int | None = None) -> int:
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", default or today.year))
-    except ValueError:
-        year = today.year
+    year = int_param(request, "year")
+    if year is None:
+        year = default or today.year
     return min(max(year, 2000), today.year + 1)
 
 
