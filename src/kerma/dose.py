@@ -81,6 +81,9 @@ class PatientInfo:
     # DICOM Pregnancy Status (0010,21C0) as a word (kerma.patients.risk.PREGNANCY_STATUS);
     # "" when the object does not carry it.
     pregnancy_status: str = ""
+    # True when the object is a copy Kerma pseudonymised: patient_id is already the keyed
+    # pseudonym (see kerma.dicom.deidentify).
+    pseudonymised: bool = False
 
 
 @dataclass(slots=True)

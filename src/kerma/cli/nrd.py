@@ -582,15 +582,14 @@ def unmap_command(
     """Delete a mapping rule (audited; drafts of the device are re-evaluated)."""
     setup()
     from kerma.web.nrd.models import ProtocolMapping
-    from kerma.web.nrd.services import refresh_drafts
+    from kerma.web.nrd.services import remove_mapping
 
     rule = ProtocolMapping.objects.filter(pk=rule_id).first()
     if rule is None:
         raise fail(f"no mapping rule with id {rule_id}")
     with acting(by) as name, refusals():
-        device_id = rule.device_id
-        rule.delete(actor=name)
-        refreshed = refresh_drafts(by=name, device_id=device_id)
+        # A rule for every device: refused when --by names an account that is no administrator.
+        refreshed = remove_mapping(rule, by=name)
     console.print(f"Rule #{rule_id} deleted; {refreshed} draft evaluation(s) re-evaluated")
 
 

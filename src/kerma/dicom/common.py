@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from kerma.dicom import quirks
+from kerma.dicom import deidentify, quirks
 from kerma.dicom.rawfile import RawDataset
 from kerma.dose import DeviceIdentity, DoseReport, PatientInfo
 from kerma.patients.risk import pregnancy_status
@@ -139,6 +139,7 @@ def patient_from_header(ds: RawDataset, study_date: date | None) -> PatientInfo:
         name=text(ds, "PatientName"),
         birth_date=parse_date(text(ds, "PatientBirthDate")),
         sex=text(ds, "PatientSex").upper()[:1],
+        pseudonymised=text(ds, "DeidentificationMethod") == deidentify.METHOD,
     )
     if patient.sex not in ("F", "M", "O"):
         patient.sex = ""

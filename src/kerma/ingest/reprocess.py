@@ -32,11 +32,13 @@ def reprocess_all(progress: Callable[[int, int], None] | None = None) -> Reproce
     result = ReprocessResult()
     rows = list(
         Report.objects.values_list(
-            "pk", "sop_instance_uid", "archive_path", "original_name", "exam_id"
+            "pk", "sop_instance_uid", "archive_path", "original_name", "exam_id", "sha256"
         )
     )
     exams: set[int] = set()
-    for index, (pk, sop_uid, archive_path, original_name, exam_id) in enumerate(rows, 1):
+    for index, (pk, sop_uid, archive_path, original_name, exam_id, digest) in enumerate(
+        rows, 1
+    ):
         try:
             data = read_archived(archive_path)
             report = read_dose_object(data)
@@ -48,7 +50,11 @@ def reprocess_all(progress: Callable[[int, int], None] | None = None) -> Reproce
                 Report.objects.filter(pk=pk).update(sha256="")
                 # The study's other reports are read again from their archives too: their
                 # stored rows hold what the previous parser made of them.
-                store_report(report, data, original_name=original_name, from_archive=True)
+                # The archived copy may be pseudonymised: the report keeps the digest of the
+                # bytes it was received as (its archived name, and what a resend matches).
+                store_report(
+                    report, data, original_name=original_name, from_archive=True, digest=digest
+                )
             result.reread += 1
             exams.add(exam_id)
         if progress is not None:

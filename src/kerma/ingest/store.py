@@ -24,6 +24,7 @@ from django.utils import timezone
 from kerma import config
 from kerma.archive import ArchiveWriter, read_archived
 from kerma.dicom import quirks
+from kerma.dicom.deidentify import pseudonymise_object
 from kerma.dicom.reader import read_dose_object
 from kerma.dose import (
     NUMERIC_TOTAL_KEYS,
@@ -337,12 +338,40 @@ def _unique_uids(
     return unique
 
 
+def _patient_key(report: DoseReport) -> str:
+    """Return the report's keyed patient pseudonym (the Patient ID itself in a copy Kerma
+    already pseudonymised)."""
+    patient = report.patient
+    if patient.pseudonymised:
+        return patient.patient_id
+    return pseudonymise(patient.patient_id, patient.issuer, config.secret("patient_hash_key"))
+
+
+def _is_test(report: DoseReport) -> bool:
+    patient = report.patient
+    return is_test_patient(patient.name, patient.patient_id, config.test_patient_pattern())
+
+
+def _archived_form(data: bytes, report: DoseReport) -> bytes:
+    """Return the bytes to archive: ``data`` pseudonymised (see :mod:`kerma.dicom.deidentify`),
+    unless the installation keeps identifiers in clear or the exam is a phantom or test exam
+    (no person: its name is what marks it as a test when read again). Bytes pydicom cannot
+    rewrite are archived as received (they were read by Kerma's own reader)."""
+    if config.keep_clear_identifiers() or report.patient.pseudonymised or _is_test(report):
+        return data
+    try:
+        return pseudonymise_object(data, _patient_key(report), report.patient.age_years)
+    except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds; the report is kept
+        logging.getLogger(__name__).warning(
+            "report %s archived with its identifiers: %s", report.sop_instance_uid, exc
+        )
+        return data
+
+
 def _apply_patient(exam: Exam, report: DoseReport) -> None:
     patient = report.patient
-    exam.is_test = is_test_patient(patient.name, patient.patient_id, config.test_patient_pattern())
-    exam.patient_key = pseudonymise(
-        patient.patient_id, patient.issuer, config.secret("patient_hash_key")
-    )
+    exam.is_test = _is_test(report)
+    exam.patient_key = _patient_key(report)
     if config.keep_clear_identifiers():
         exam.patient_id, exam.patient_name = patient.patient_id, patient.name
     else:
@@ -365,14 +394,16 @@ def _store(
     known: _Known,
     *,
     from_archive: bool = False,
+    digest: str = "",
 ) -> tuple[str, int | None]:
     """Store one report inside the caller's transaction; return its outcome and the id of the
-    exam it changed (None for a duplicate). Its archived copy is written, not yet synced."""
-    digest = hashlib.sha256(data).hexdigest()
+    exam it changed (None for a duplicate). Its archived copy is written, not yet synced.
+    ``digest``: the SHA-256 of the bytes as received, when ``data`` is their archived copy."""
+    digest = digest or hashlib.sha256(data).hexdigest()
     existing = known.reports.get(report.sop_instance_uid)
     if existing is not None and existing.sha256 == digest:
         return DUPLICATE, None
-    archive_path = archive.put(data, report.study_date, digest)
+    archive_path = archive.put(_archived_form(data, report), report.study_date, digest)
     device = _device_for(report, known)
     exam = known.exams.get(report.study_uid)
     fresh = exam is None
@@ -414,23 +445,36 @@ def _store(
 
 
 def store_report(
-    report: DoseReport, data: bytes, original_name: str = "", *, from_archive: bool = False
+    report: DoseReport,
+    data: bytes,
+    original_name: str = "",
+    *,
+    from_archive: bool = False,
+    digest: str = "",
 ) -> str:
     """Store a read report and its source bytes in one transaction; return "imported",
     "replaced" or "duplicate". ``from_archive``: rebuild the exam from the archived files of
-    its other reports, not from their rows (reprocessing after a parser change)."""
-    return store_reports([(report, data, original_name)], from_archive=from_archive)[0]
+    its other reports, not from their rows (reprocessing after a parser change). ``digest``:
+    the SHA-256 of the bytes as received when ``data`` is their archived (pseudonymised) copy,
+    so that the report keeps its archived file and is still known when sent again."""
+    return store_reports(
+        [(report, data, original_name)], from_archive=from_archive, digests=[digest]
+    )[0]
 
 
 def store_reports(
-    items: Sequence[tuple[DoseReport, bytes, str]], *, from_archive: bool = False
+    items: Sequence[tuple[DoseReport, bytes, str]],
+    *,
+    from_archive: bool = False,
+    digests: Sequence[str] = (),
 ) -> list[str]:
     """Store a batch of read reports (report, source bytes, original name) in one transaction,
     their archived copies flushed once before it commits; return each one's outcome, in order.
 
     Any error rolls the whole batch back and is raised (the caller then stores the reports one
     by one, so that only the faulty one is set aside). :data:`exam_stored` is sent once per
-    stored exam, after the commit.
+    stored exam, after the commit. ``digests``: for each item, the digest of its bytes as
+    received when they are an archived copy (see :func:`store_report`).
     """
     archive = ArchiveWriter()
     outcomes: list[str] = []
@@ -438,9 +482,15 @@ def store_reports(
     try:
         with transaction.atomic():
             known = _Known([report for report, _, _ in items])
-            for report, data, original_name in items:
+            for index, (report, data, original_name) in enumerate(items):
                 outcome, exam_id = _store(
-                    report, data, original_name, archive, known, from_archive=from_archive
+                    report,
+                    data,
+                    original_name,
+                    archive,
+                    known,
+                    from_archive=from_archive,
+                    digest=digests[index] if index < len(digests) else "",
                 )
                 outcomes.append(outcome)
                 if exam_id is not None:

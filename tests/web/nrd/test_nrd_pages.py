@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.nrd.models import Evaluation, ReferenceChoice
@@ -31,6 +32,10 @@ PHYSICIST_PERMS = [
     "delete_protocolmapping",
     "add_storedreferenceset",
     "change_referencechoice",
+    # As the physicist role (kerma.web.accounts.roles): corrective actions are permissions
+    # of their own.
+    "add_correctiveaction",
+    "change_correctiveaction",
 ]
 
 
@@ -268,10 +273,14 @@ def test_reference_sets_show_labels_gaps_and_load_a_file(physicist):
         {"file": SimpleUploadedFile("local-ct.csv", good.encode()), "citation": "test"},
     )
     assert response.status_code == 302 and "set=local-ct" in response["Location"]
-    physicist.post(
-        "/nrd/references/",
-        {"step": "use", "family": "ct", "set_name": "fr-2011-arrete", "supplements": []},
-    )
+    use = {"step": "use", "family": "ct", "set_name": "fr-2011-arrete", "supplements": []}
+    # The set in use applies to every unit: an administrator chooses it, not a physicist.
+    assert 'value="use"' not in physicist.get("/nrd/references/").content.decode()
+    assert physicist.post("/nrd/references/", use).status_code == 403
+    assert not ReferenceChoice.objects.filter(family="ct").exists()
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("admin", password="pw-123456"))
+    admin.post("/nrd/references/", use)
     assert ReferenceChoice.objects.get(family="ct").set_name == "fr-2011-arrete"
 
 

@@ -25,7 +25,13 @@ pytestmark = [
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr"}
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PERIOD = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
-PHYSICIST_PERMS = ["add_evaluation", "change_evaluation", "sign_evaluation"]
+PHYSICIST_PERMS = [
+    "add_evaluation",
+    "change_evaluation",
+    "sign_evaluation",
+    "add_correctiveaction",
+    "change_correctiveaction",
+]
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ from kerma.web.charts.queries import (
 )
 from kerma.web.dose.models import Device
 from kerma.web.nrd.models import Evaluation
+from kerma.web.params import as_int
 
 CHARTS = ("distribution", "monthly", "devices", "size")
 CHART_TITLES = {
@@ -138,9 +139,10 @@ def _device(request: HttpRequest, required: bool) -> Device | None:
         if required:
             raise BadRequest("device: missing")
         return None
-    if not raw.isdigit():
+    device_id = as_int(raw)
+    if device_id is None:
         raise BadRequest(f"device: {raw!r} is not a device id")
-    return get_visible_or_404(Device.objects.all(), request.user, "", pk=int(raw))
+    return get_visible_or_404(Device.objects.all(), request.user, "", pk=device_id)
 
 
 def selection(request: HttpRequest, *, device_required: bool = True) -> Selection:

@@ -15,6 +15,7 @@ from django.db.models.functions import NullIf
 
 from kerma.dose import TOTAL_KEYS
 from kerma.web.dose.models import Device, Event, Exam
+from kerma.web.params import as_int
 
 EVENT_FIELDS = [
     f.name
@@ -47,8 +48,8 @@ def select_exams(
             | Q(device__model__icontains=device)
             | Q(device__display_name__iexact=device)
         )
-        if device.isdigit():
-            match |= Q(device_id=int(device))
+        if (device_id := as_int(device)) is not None:
+            match |= Q(device_id=device_id)
         queryset = queryset.filter(match)
     if not include_tests:
         queryset = queryset.filter(is_test=False)

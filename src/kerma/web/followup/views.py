@@ -52,6 +52,7 @@ from kerma.web.followup.skin import (
     ensure_png,
     load_mesh,
 )
+from kerma.web.params import as_int
 
 ALERTS_PER_PAGE = 50
 _STATE_ORDER = Case(
@@ -80,12 +81,12 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     units = list(visible_units(request.user))
     devices = visible_devices(request.user).filter(exams__followup_alerts__isnull=False).distinct()
     chosen = {k: request.GET.get(k, "") for k in ("unit", "state", "device", "scope")}
-    if chosen["unit"].isdigit():
-        alerts = alerts.filter(exam__device__unit_id=int(chosen["unit"]))
+    if (unit_id := as_int(chosen["unit"])) is not None:
+        alerts = alerts.filter(exam__device__unit_id=unit_id)
     if chosen["state"] in Alert.State.values:
         alerts = alerts.filter(state=chosen["state"])
-    if chosen["device"].isdigit():
-        alerts = alerts.filter(exam__device_id=int(chosen["device"]))
+    if (device_id := as_int(chosen["device"])) is not None:
+        alerts = alerts.filter(exam__device_id=device_id)
     if chosen["scope"] in Alert.Scope.values:
         alerts = alerts.filter(scope=chosen["scope"])
     alerts = alerts.annotate(state_order=_STATE_ORDER).order_by(

@@ -97,7 +97,14 @@ class ExcludeForm(forms.Form):
 
 
 class MappingForm(_UserDevicesMixin, forms.Form):
-    """A mapping rule: protocol names matching a pattern on a device (or all) → an act."""
+    """A mapping rule: protocol names matching a pattern on a device (or all) → an act.
+    "All devices" is offered to administrators only (see :mod:`kerma.web.nrd.authority`)."""
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        if user is not None and not getattr(user, "is_superuser", False):
+            field = self.fields["device"]
+            field.required, field.empty_label = True, None
 
     device = forms.ModelChoiceField(
         label=_("Device"),

@@ -32,6 +32,7 @@ from kerma.reference.loader import (
 from kerma.reference.tables import Act, ReferenceSet
 from kerma.reference.vocabulary import Family
 from kerma.web.audit.models import AuditEntry
+from kerma.web.nrd.authority import refuse_unless_every_device
 from kerma.web.nrd.models import ReferenceChoice, StoredReferenceSet
 
 DEFAULT_SET = "fr-2019-DC-0667"
@@ -260,6 +261,7 @@ def use_reference(
     contradicts the set, ReferenceSetError when a loaded file no longer validates. Audited
     (action ``use``).
     """
+    refuse_unless_every_device(by, "The reference set in use")
     family_key = Family(family).value if family else ""
     combine(name, list(supplements or ()))
     with transaction.atomic():

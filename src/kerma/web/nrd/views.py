@@ -40,6 +40,7 @@ from kerma.web.accounts.scope import (
 from kerma.web.audit.models import AuditEntry
 from kerma.web.dose.models import Event
 from kerma.web.nrd import exports
+from kerma.web.nrd.authority import may_change_every_device
 from kerma.web.nrd.forms import (
     ActionForm,
     AnalysisForm,
@@ -68,7 +69,7 @@ from kerma.web.nrd.services import (
     add_action,
     add_mapping,
     current_evaluations,
-    refresh_drafts,
+    remove_mapping,
     rerun,
     run_evaluation,
     save_evaluation,
@@ -76,6 +77,7 @@ from kerma.web.nrd.services import (
     year_plan,
 )
 from kerma.web.nrd.templatetags.nrd_notices import reason, word
+from kerma.web.params import as_int, int_param
 
 STATUS_LABELS = {
     "below_vgd": gettext_lazy("below the VGD"),
@@ -171,10 +173,9 @@ def _plan_context(year: int, device_ids: list[int] | None = None) -> dict[str, A
 
 def _year_of(request: HttpRequest, default: int | None = None) -> int:
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", default or today.year))
-    except ValueError:
-        year = today.year
+    year = int_param(request, "year")
+    if year is None:
+        year = default or today.year
     return min(max(year, 2000), today.year + 1)
 
 
@@ -426,7 +427,8 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "superseded_by": superseded_by,
             "problems": [] if evaluation.is_signed else evaluation.sign_off_notices(actions),
             "can_change": draft and user.has_perm("nrd.change_evaluation"),
-            "can_follow": user.has_perm("nrd.change_evaluation"),
+            "can_follow": user.has_perm("nrd.change_correctiveaction"),
+            "can_act": draft and user.has_perm("nrd.add_correctiveaction"),
             "can_sign": draft and user.has_perm("nrd.sign_evaluation"),
             "can_supersede": evaluation.is_signed
             and superseded_by is None
@@ -588,7 +590,7 @@ def _evaluation_post(request: HttpRequest, evaluation: Evaluation) -> HttpRespon
                 evaluation.save(actor=by)
                 messages.success(request, _("The analysis is saved."))
         elif step == "action":
-            _require(request, "change_evaluation")
+            _require(request, "add_correctiveaction")
             form = ActionForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("The action needs a description, an owner and a date."))
@@ -596,7 +598,7 @@ def _evaluation_post(request: HttpRequest, evaluation: Evaluation) -> HttpRespon
                 add_action(evaluation, by=by, **form.cleaned_data)
                 messages.success(request, _("The corrective action is added."))
         elif step == "done":
-            _require(request, "change_evaluation")
+            _require(request, "change_correctiveaction")
             action = get_object_or_404(
                 CorrectiveAction, pk=request.POST.get("action"), evaluation=evaluation
             )
@@ -665,10 +667,8 @@ def mappings(request: HttpRequest) -> HttpResponse:
         by = _actor(request)
         if request.POST.get("step") == "remove":
             _require(request, "delete_protocolmapping")
-            rule = get_object_or_404(_rules(request), pk=request.POST.get("rule"))
-            device_id = rule.device_id
-            rule.delete(actor=by)
-            count = refresh_drafts(by=by, device_id=device_id)
+            rule = get_object_or_404(_rules(request), pk=as_int(request.POST.get("rule")))
+            count = remove_mapping(rule, by=by)  # PermissionDenied (403): another unit's rule
             messages.success(
                 request, _("Rule removed; %(n)d draft evaluation(s) re-run.") % {"n": count}
             )
@@ -696,6 +696,9 @@ def mappings(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("nrd_mappings")
     rules = list(_rules(request).select_related("device").order_by("priority", "id"))
+    every_device = may_change_every_device(_actor(request))
+    for rule in rules:
+        rule.removable = every_device or rule.device_id is not None
     return render(
         request,
         "nrd/mappings.html",
@@ -806,7 +809,8 @@ def references(request: HttpRequest) -> HttpResponse:
             "form": form,
             "problems": problems,
             "can_upload": request.user.has_perm("nrd.add_storedreferenceset"),
-            "can_choose": request.user.has_perm("nrd.change_referencechoice"),
+            "can_choose": request.user.has_perm("nrd.change_referencechoice")
+            and may_change_every_device(_actor(request)),
             "families": [f.value for f in Family],
         },
     )

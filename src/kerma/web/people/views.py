@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _l
 from kerma.people import is_new_activity
 from kerma.staff import LIMITS_MSV, ORGANS, organ_label
 from kerma.web.accounts.scope import require, visible_units
+from kerma.web.params import as_int
 from kerma.web.people import exports, imports
 from kerma.web.people.audit import AuditEntry, acting_as, actor_of
 from kerma.web.people.forms import (
@@ -71,8 +72,8 @@ def people_list(request: HttpRequest) -> HttpResponse:
     require(request, "people.view_person")
     people = people_with_rows(visible_people(request.user))
     chosen = {k: request.GET.get(k, "") for k in ("unit", "status")}
-    if chosen["unit"].isdigit():
-        people = people.filter(units__id=int(chosen["unit"]))
+    if (unit_id := as_int(chosen["unit"])) is not None:
+        people = people.filter(units__id=unit_id)
     rows = training_of(people, timezone.localdate())
     counts = {code: sum(r.status.status.value == code for r in rows) for code in STATUS_LABELS}
     if chosen["status"] in STATUS_LABELS:

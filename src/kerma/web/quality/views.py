@@ -36,6 +36,7 @@ from kerma.web.accounts.scope import (
     visible_devices,
     visible_units,
 )
+from kerma.web.params import as_int
 from kerma.web.quality import exports, forms
 from kerma.web.quality import models as m
 from kerma.web.quality.audit import AuditEntry, acting_as, actor_of
@@ -296,8 +297,8 @@ def register_list(request: HttpRequest, slug: str) -> HttpResponse:
     require(request, register.perm("view"))
     rows = register.rows(request.user)
     unit = request.GET.get("unit", "")
-    if unit.isdigit():
-        rows = rows.filter(**{f"{register.prefix}unit_id": int(unit)})
+    if (unit_id := as_int(unit)) is not None:
+        rows = rows.filter(**{f"{register.prefix}unit_id": unit_id})
     text = request.GET.get("q", "").strip()
     if text:
         texts = [

@@ -47,6 +47,7 @@ from kerma.web.nrd.services.mappings import (
     known_act,
     mapping_rules,
     protocol_mapper,
+    remove_mapping,
     unmapped_listing,
 )
 from kerma.web.nrd.services.planning import (
@@ -75,6 +76,7 @@ __all__ = [
     "StreamStats",
     "add_action",
     "add_mapping",
+    "remove_mapping",
     "current_evaluations",
     "device_family",
     "device_info",

@@ -19,6 +19,7 @@ from kerma.reference.vocabulary import Population
 from kerma.units import bmi
 from kerma.web.audit.log import jsonable
 from kerma.web.dose.models import Device, Event, Exam
+from kerma.web.nrd.authority import devices_of_actor
 from kerma.web.nrd.models import Evaluation
 from kerma.web.nrd.references import ActiveReference, reference_for_act
 from kerma.web.nrd.services.devices import device_family, device_info
@@ -349,9 +350,11 @@ def rerun(
 
 
 def refresh_drafts(*, by: str, device_id: int | None = None) -> int:
-    """Re-run every draft (unsigned) evaluation of ``device_id`` (all devices when None)."""
+    """Re-run every draft (unsigned) evaluation of ``device_id`` (all devices when None) that
+    ``by`` may see, in ``by``'s name; return how many were re-run."""
     drafts = (
         Evaluation.objects.filter(signed_at__isnull=True)
+        .filter(devices_of_actor(by))
         .exclude(source="manual")
         .select_related("device")
     )

@@ -13,6 +13,7 @@ from kerma.nrd import MappingRule, ProtocolMapper, suggest_acts
 from kerma.nrd.wording import NoticeError
 from kerma.reference.tables import Act
 from kerma.web.dose.models import Device, Exam
+from kerma.web.nrd.authority import refuse_unless_every_device
 from kerma.web.nrd.models import ProtocolMapping
 from kerma.web.nrd.references import active_by_family, reference_for_act
 from kerma.web.nrd.services.devices import device_family
@@ -53,6 +54,8 @@ def add_mapping(
     Returns the rule and the number of draft evaluations re-run. Raises ValueError for an act no
     reference set knows, django ValidationError for an invalid pattern.
     """
+    if device is None:
+        refuse_unless_every_device(by, "A mapping rule for every device")
     if known_act(act_code) is None:
         raise NoticeError("nrd.error.unknown_act", act=act_code)
     rule = ProtocolMapping(
@@ -72,6 +75,18 @@ def add_mapping(
 
     refreshed = refresh_drafts(by=by, device_id=device.pk if device else None) if refresh else 0
     return rule, refreshed
+
+
+def remove_mapping(rule: ProtocolMapping, *, by: str) -> int:
+    """Delete a mapping rule (audited) and re-run the drafts it may change; return how many.
+    A rule for every device is removed by an administrator only (PermissionDenied)."""
+    if rule.device_id is None:
+        refuse_unless_every_device(by, "A mapping rule for every device")
+    from kerma.web.nrd.services.evaluations import refresh_drafts
+
+    device_id = rule.device_id
+    rule.delete(actor=by)
+    return refresh_drafts(by=by, device_id=device_id)
 
 
 def unmapped_listing(
