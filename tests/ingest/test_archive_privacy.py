@@ -4,6 +4,7 @@ and reprocessing the archive gives the same exam."""
 from __future__ import annotations
 
 import gzip
+import io
 from pathlib import Path
 
 import pydicom
@@ -119,3 +120,22 @@ def test_clear_identifiers_keep_the_bytes_as_received(kerma_home, tmp_path, monk
     path = _identified_copy(tmp_path)
     import_paths([path])
     assert _archived(kerma_home) == [path.read_bytes()]
+
+
+@needs_shared
+def test_without_subject_context_only_the_header_is_rewritten():
+    """The common case: the patient's modules rewritten, the dose content kept byte for byte
+    (a few milliseconds instead of reading and writing the whole object)."""
+    from kerma.dicom.deidentify import _header_only, pseudonymise_object
+
+    data = (SHARED_RDSR / "RF-RDSR-Philips_Allura.dcm").read_bytes()
+    out = pseudonymise_object(data, "KEY-1", 61.0)
+    assert out == _header_only(data, "KEY-1", 61.0)
+    ds = pydicom.dcmread(io.BytesIO(out))
+    assert (str(ds.PatientID), str(ds.PatientName)) == ("KEY-1", "")
+    assert "PatientBirthDate" not in ds
+    original = pydicom.dcmread(io.BytesIO(data))
+    assert ds.ContentSequence == original.ContentSequence
+    tail = data[-4096:]
+    assert out.endswith(tail)
+    assert pseudonymise_object(out, "KEY-1", 61.0) == out  # already done: unchanged
