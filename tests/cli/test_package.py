@@ -30,6 +30,7 @@ GROUPS = {
     "people": ("add", "list"),
     "training": ("add", "status", "notify"),
     "staff": ("assess",),
+    "survey": ("contribute", "run", "demo"),
 }
 
 

@@ -1,7 +1,7 @@
 """The typer application of the ``kerma`` command: its own commands (version, import, exams,
 devices, reprocess, serve, manage) and the command groups of the other modules of
 :mod:`kerma.cli` (dicom, nrd, reference, followup, user, skindose, demo, people,
-training, staff).
+training, staff, survey).
 
 The console script enters through :data:`kerma.cli.app`, which hands every command to this
 application except ``kerma skindose``, dispatched straight to :mod:`kerma.cli.skindose`.
@@ -44,6 +44,7 @@ from kerma.cli.quality import actions_app, equipment_app, events_app
 from kerma.cli.reference import reference_app
 from kerma.cli.skindose import HELP as SKINDOSE_HELP
 from kerma.cli.staff import staff_app
+from kerma.cli.survey import survey_app
 from kerma.cli.users import user_app
 from kerma.spreadsheet import csv_cell
 
@@ -322,6 +323,7 @@ app.add_typer(equipment_app, name="equipment")
 app.add_typer(people_app, name="people")
 app.add_typer(training_app, name="training")
 app.add_typer(staff_app, name="staff")
+app.add_typer(survey_app, name="survey")
 
 
 @app.command(

@@ -60,6 +60,7 @@ class DuckDBEngine:
         self.con.execute(f"SET temp_directory = '{_quoted(str(temp_dir))}'")
         # Order of rows is never relied on; not keeping it lets aggregates stream.
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
 
     def register_raw(self, sources: Sequence[Source]) -> None:
         selects = [

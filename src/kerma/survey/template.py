@@ -259,3 +259,44 @@ def write(rows: list[dict[str, Any]], path: Path) -> Path:
         book.save(path)
         return path
     raise SurveyInputError("survey.input.unknown_format", file=path.name)
+
+
+def procedure_row(
+    *,
+    facility: str,
+    act: str,
+    specialty: str,
+    study_date: date | None,
+    dap_gycm2: float | None,
+    fluoro_time_s: float | None,
+    kar_mgy: float | None,
+    images: int | None,
+    weight_kg: float | None,
+    height_m: float | None,
+    device: dict[str, Any],
+    act_details: str = "",
+    last_external_qc: date | None = None,
+) -> dict[str, Any]:
+    """Return one procedure in the template's columns, anonymised: the month of ``study_date``
+    only, the fluoroscopy time in minutes, the height in cm; ``device`` holds ``manufacturer``,
+    ``model`` and ``year``."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        facility=facility,
+        specialty=specialty,
+        act=act,
+        act_details=act_details or None,
+        dap_gycm2=dap_gycm2,
+        fluoro_time_min=None if fluoro_time_s is None else round(fluoro_time_s / 60, 4),
+        kar_mgy=kar_mgy,
+        images=images,
+        weight_kg=weight_kg,
+        height_cm=None if height_m is None else round(height_m * 100, 1),
+        device_manufacturer=device.get("manufacturer") or None,
+        device_model=device.get("model") or None,
+        device_year=device.get("year"),
+        month=month_of(study_date),
+        last_external_qc_month=month_of(last_external_qc),
+        dose_archive="yes",
+    )
+    return row

@@ -62,3 +62,49 @@ class SurveyInputError(ValueError):
 
         self.notice = notice(code, **params)
         super().__init__(self.notice.text("en"))
+
+# The words of the report (HTML and workbook).
+REPORT: dict[str, tuple[str, str]] = {
+    "title": ("Reference-level survey", "Enquête niveaux de référence"),
+    "counts": ("Before and after filtering", "Avant et après filtrage"),
+    "before": ("before", "avant"),
+    "after": ("after", "après"),
+    "procedures": ("procedures", "procédures"),
+    "facilities": ("facilities", "établissements"),
+    "acts": ("acts", "actes"),
+    "specialties": ("specialties", "spécialités"),
+    "rejected": ("Rejected records", "Enregistrements rejetés"),
+    "reason": ("reason", "motif"),
+    "count": ("count", "nombre"),
+    "dap_chart": (
+        "75th percentile of the DAP distribution (Gy·cm²), by specialty",
+        "75e centile de la distribution des PDS (Gy·cm²), par spécialité",
+    ),
+    "time_chart": (
+        "75th percentile of the fluoroscopy times (min), by specialty",
+        "75e centile de la distribution des temps de scopie (min), par spécialité",
+    ),
+    "distribution_chart": (
+        "DAP per act (Gy·cm²): quartiles of the procedures, facility medians, P75 markers",
+        "PDS par acte (Gy·cm²) : quartiles des procédures, médianes des établissements, P75",
+    ),
+    "per_procedure": ("P75 of the procedures", "P75 des procédures"),
+    "facility_level": (
+        "P75 of the facility medians (ICRP 135), 95 % CI",
+        "P75 des médianes des établissements (CIPR 135), IC 95 %",
+    ),
+    "facility_medians": ("facility medians", "médianes des établissements"),
+    "levels": ("Reference levels per act", "Niveaux de référence par acte"),
+    "specialty_levels": ("Per specialty", "Par spécialité"),
+    "method": (
+        "Percentiles: linear interpolation between order statistics (type 7). Reference level: "
+        "75th percentile of the facility medians (ICRP 135). 95 % intervals: percentile "
+        "bootstrap. Engine: {engine}. Full list of rejected records: rejected.csv.",
+        "Centiles : interpolation linéaire entre statistiques d'ordre (type 7). Niveau de "
+        "référence : 75e centile des médianes des établissements (CIPR 135). Intervalles à "
+        "95 % : bootstrap des centiles. Moteur : {engine}. Liste complète des rejets : "
+        "rejected.csv.",
+    ),
+}
+for _code, (_en, _fr) in REPORT.items():
+    declare(f"survey.report.{_code}", en=_en, fr=_fr)
