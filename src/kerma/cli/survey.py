@@ -56,20 +56,24 @@ def _facility(code: str | None) -> str:
 
 
 def contribution_rows(
-    facility: str, period_from: date, period_to: date, acts: list[str] | None = None
+    facility: str,
+    period_from: date,
+    period_to: date,
+    acts: list[str] | None = None,
+    categories: tuple[str, ...] = ("mobile_carm", "fluoroscopy"),
 ) -> list[dict[str, Any]]:
-    """Return this site's procedures of mobile C-arms and fluoroscopy rooms between the two
-    dates (test exams left out) in the template's columns: the act from the NRD mapping if a
-    rule maps the procedure name, else the name; ``acts`` keeps only those acts (any case)."""
+    """Return this site's procedures of mobile C-arms and fluoroscopy rooms (``categories`` of
+    devices) between the two dates (test exams left out) in the template's columns: the act
+    from the NRD mapping if a rule maps the procedure name, else the name; ``acts`` keeps only
+    those acts (any case)."""
     from django.db.models import Count, Q
 
     from kerma.survey.specialties import specialty_of
     from kerma.survey.template import procedure_row
-    from kerma.web.dose.models import Device, Exam
+    from kerma.web.dose.models import Exam
     from kerma.web.nrd.services import protocol_mapper
     from kerma.web.quality.models import ControlRecord, EquipmentRecord, Periodicity
 
-    categories = (Device.Category.MOBILE_CARM, Device.Category.FLUOROSCOPY)
     exams = (
         Exam.objects.filter(
             is_test=False,
@@ -234,7 +238,7 @@ def demo(
         console.print("Preparing the demo unit (kerma demo)…")
         seed_demo()
     days = [d for d in carm.values_list("study_date", flat=True) if d]
-    rows = contribution_rows("DEMO", min(days), max(days))
+    rows = contribution_rows("DEMO", min(days), max(days), categories=("mobile_carm",))
     out.mkdir(parents=True, exist_ok=True)
     ours = write(rows, out / "contribution-DEMO.csv")
     others = write(other_facilities(rows), out / "contributions-others.xlsx")

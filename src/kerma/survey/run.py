@@ -111,6 +111,8 @@ def run_survey(
     already made) and return its result; with ``out_dir``, every rejected record goes to
     ``out_dir/rejected.csv`` with its reason."""
     limits = limits or sql.Limits()
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kerma-survey-") as work:
         work_dir = Path(work)
         sources = stage(paths, work_dir)
