@@ -42,8 +42,11 @@ class Engine(Protocol):
     def iter_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
         """Yield the rows of ``sql`` as tuples, a batch at a time (bounded memory)."""
 
-    def values(self, relation: str, key: str, value: str, column: str) -> np.ndarray:
-        """Return the non-null ``column`` of ``relation`` where ``key`` equals ``value``."""
+    def values(
+        self, relation: str, key: str, value: str, columns: Sequence[str]
+    ) -> dict[str, np.ndarray]:
+        """Return each of ``columns`` of ``relation`` where ``key`` equals ``value`` (NaN for
+        null), by column name."""
 
     def close(self) -> None:
         """Release the engine."""
@@ -85,11 +88,13 @@ class DuckDBEngine:
         while batch := cursor.fetchmany(10_000):
             yield from batch
 
-    def values(self, relation: str, key: str, value: str, column: str) -> np.ndarray:
+    def values(
+        self, relation: str, key: str, value: str, columns: Sequence[str]
+    ) -> dict[str, np.ndarray]:
         found = self.con.execute(
-            f"SELECT {column} FROM {relation} WHERE {key} = ? AND {column} IS NOT NULL", [value]
+            f"SELECT {', '.join(columns)} FROM {relation} WHERE {key} = ?", [value]
         ).fetchnumpy()
-        return np.asarray(found[column], dtype=float)
+        return {c: _floats(found[c]) for c in columns}
 
     def close(self) -> None:
         self.con.close()
@@ -132,11 +137,16 @@ class SparkEngine:
         for row in self.spark.sql(sql).toLocalIterator():
             yield tuple(row)
 
-    def values(self, relation: str, key: str, value: str, column: str) -> np.ndarray:
+    def values(
+        self, relation: str, key: str, value: str, columns: Sequence[str]
+    ) -> dict[str, np.ndarray]:
         from pyspark.sql import functions as F
 
-        frame = self.spark.table(relation).where((F.col(key) == value) & F.col(column).isNotNull())
-        return np.asarray([row[0] for row in frame.select(column).collect()], dtype=float)
+        rows = self.spark.table(relation).where(F.col(key) == value).select(*columns).collect()
+        return {
+            c: np.asarray([np.nan if r[i] is None else r[i] for r in rows], dtype=float)
+            for i, c in enumerate(columns)
+        }
 
     def close(self) -> None:
         for frame in self._cached:
@@ -164,6 +174,13 @@ def make_engine(name: str, temp_dir: Path) -> Engine:
     if name == "spark":
         return SparkEngine()
     raise ValueError(f"unknown engine {name!r}: choose duckdb or spark")
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Return a fetched column as floats, nulls (masked values) as NaN."""
+    if isinstance(values, np.ma.MaskedArray):
+        return values.astype(float).filled(np.nan)
+    return np.asarray(values, dtype=float)
 
 
 def _quoted(text: str) -> str:

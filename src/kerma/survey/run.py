@@ -17,7 +17,7 @@ from kerma.survey.template import REQUIRED, read_rows
 from kerma.survey.wording import SurveyInputError
 
 # The rejected records are all in rejected.csv; the workbook's sheet holds the first ones.
-REJECTED_SHEET_LIMIT = 50_000
+REJECTED_SHEET_LIMIT = 10_000
 
 
 @dataclass
@@ -165,11 +165,15 @@ def _add_intervals(runner: Engine, result: SurveyResult) -> None:
         (result.acts, "act", "facility_medians"),
         (result.specialties, "specialty", "specialty_facility_medians"),
     ):
+        columns = [column for column, _ in sql.QUANTITIES]
         for row in rows:
             ci: dict[str, list[float] | None] = {}
+            procedures = runner.values("kept", key, row[key], columns)
+            facilities = runner.values(medians, key, row[key], columns)
             for column, prefix in sql.QUANTITIES:
-                for relation, name in (("kept", prefix), (medians, f"facility_median_{prefix}")):
-                    values = runner.values(relation, key, row[key], column)
+                pairs = ((procedures, prefix), (facilities, f"facility_median_{prefix}"))
+                for found, name in pairs:
+                    values = found[column]
                     for p in FRACTIONS:
                         interval = bootstrap_interval(values, p, key=f"{row[key]}|{name}")
                         ci[f"{name}_p{round(p * 100)}"] = (
