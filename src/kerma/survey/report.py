@@ -111,7 +111,7 @@ def distribution_chart(result: SurveyResult, language: str) -> Any:
         q3=[a["dap_p75"] for a in acts],
         lowerfence=[a["dap_p25"] for a in acts],
         upperfence=[a["dap_p75"] for a in acts],
-        name=word("per_procedure", language),
+        name=word("quartiles", language),
     )
     medians = [m for m in result.facility_medians if m["dap_gycm2"] is not None]
     figure.add_scatter(

@@ -89,6 +89,7 @@ REPORT: dict[str, tuple[str, str]] = {
         "PDS par acte (Gy·cm²) : quartiles des procédures, médianes des établissements, P75",
     ),
     "per_procedure": ("P75 of the procedures", "P75 des procédures"),
+    "quartiles": ("P25, P50, P75 of the procedures", "P25, P50, P75 des procédures"),
     "facility_level": (
         "P75 of the facility medians (ICRP 135), 95 % CI",
         "P75 des médianes des établissements (CIPR 135), IC 95 %",
