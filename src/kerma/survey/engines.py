@@ -55,7 +55,7 @@ class Engine(Protocol):
 class DuckDBEngine:
     """DuckDB in-process: ``memory_limit`` bounds its memory, the rest spills to ``temp_dir``."""
 
-    def __init__(self, temp_dir: Path, memory_limit: str = "1GB") -> None:
+    def __init__(self, temp_dir: Path, memory_limit: str = "4GB") -> None:
         import duckdb
 
         self.con = duckdb.connect()

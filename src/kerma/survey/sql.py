@@ -85,7 +85,8 @@ def source_select(relation: str, name: str | None) -> str:
 
 def statements(limits: Limits) -> list[tuple[str, str, bool]]:
     """Return the steps of the computation: (name, SQL text, materialise) in order; the text is
-    the same for every engine."""
+    the same for every engine. A step read by several later ones is materialised (computed
+    once: an engine would otherwise compute a view again each time it is read)."""
     lim = limits
     levels = _percentiles(QUANTITIES)
     # Over the facility medians, the columns carry the quantity's name (see facility_medians).
@@ -133,7 +134,7 @@ FROM raw""",
     ORDER BY source_file, source_row
   ) AS copy_rank
 FROM procedures p""",
-            False,
+            True,
         ),
         (
             "act_centres",
@@ -156,7 +157,7 @@ GROUP BY act""",
       OR s.fluoro_time_min < c.time_centre / {lim.unit_factor}) THEN 'unit_error'
   END) AS record_reason
 FROM screened s LEFT JOIN act_centres c ON s.act = c.act""",
-            False,
+            True,
         ),
         (
             "facility_counts",
