@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             "before": result["before"],
             "after": result["after"],
             "rejected": result["rejected"],
+            "planted": expected,
             "planted_counted_exactly": correct,
             "target_s": TARGET_S,
             "within_target": elapsed < TARGET_S,
