@@ -6,9 +6,9 @@ threads, and ten million records are written to Parquet in bounded memory. Each 
 in ``planted`` the reason the survey must reject it for (``clean`` if none): missing DAP,
 missing act, an implausible weight, a DAP 100× too small (a unit error), a copy of the record
 before it; the last records are a facility with five procedures and an act with five. The
-genuine spread is a log-normal cut at two standard deviations (σ 0.6 per procedure, 0.3 per
-facility) so that no genuine record is ten times off its act's median and a 100× error always
-is: the planted counts are exact.
+genuine spread is a log-normal squeezed within two standard deviations (σ 0.6 per procedure,
+0.3 per facility) so that no genuine record is ten times off its act's median and a 100× error
+always is: the planted counts are exact.
 """
 
 from __future__ import annotations
@@ -70,9 +70,11 @@ def generate_sql(n: int, facilities: int, seed: int, prefix: str = "F") -> str:
         return f"((hash({index} * 97 + {k} + {seed} * 1000003) % 1000000000) + 0.5) / 1e9"
 
     def z(index: str, k: int) -> str:
-        # A normal draw cut at ±2: no genuine record is ten times off its act's median.
+        # A normal draw squeezed into (-2, 2) by 2·tanh(z/2): no genuine record is ten times
+        # off its act's median, and no value repeats (a cut would pile records at ±2, and
+        # records alike in everything are duplicates).
         normal = f"sqrt(-2 * ln({u(index, k)})) * cos(2 * pi() * {u(index, k + 1)})"
-        return f"greatest(-2.0, least(2.0, {normal}))"
+        return f"(2.0 * tanh(({normal}) / 2.0))"
 
     return f"""
 WITH acts(idx, act, specialty, dap, fluoro) AS (VALUES {acts}),
