@@ -172,7 +172,7 @@ FROM record_checked WHERE record_reason IS NULL GROUP BY facility""",
     WHEN f.n IS NULL OR f.n < {lim.min_facility_procedures} THEN 'facility_below_minimum'
   END) AS facility_reason
 FROM record_checked r LEFT JOIN facility_counts f ON r.facility = f.facility""",
-            False,
+            True,
         ),
         (
             "act_counts",
