@@ -32,6 +32,7 @@ GROUPS = {
     "staff": ("assess",),
     "patient": ("show",),
     "pregnancy": ("unchecked",),
+    "survey": ("contribute", "run", "demo"),
 }
 
 

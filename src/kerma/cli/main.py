@@ -1,7 +1,7 @@
 """The typer application of the ``kerma`` command: its own commands (version, import, exams,
 devices, reprocess, serve, manage) and the command groups of the other modules of
 :mod:`kerma.cli` (dicom, nrd, reference, followup, user, skindose, demo, people,
-training, staff, patient, report, pregnancy).
+training, staff, patient, report, pregnancy, survey).
 
 The console script enters through :data:`kerma.cli.app`, which hands every command to this
 application except ``kerma skindose``, dispatched straight to :mod:`kerma.cli.skindose`.
@@ -46,6 +46,7 @@ from kerma.cli.quality import actions_app, equipment_app, events_app
 from kerma.cli.reference import reference_app
 from kerma.cli.skindose import HELP as SKINDOSE_HELP
 from kerma.cli.staff import staff_app
+from kerma.cli.survey import survey_app
 from kerma.cli.users import user_app
 from kerma.spreadsheet import csv_cell
 
@@ -366,6 +367,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(patient_app, name="patient")
 app.add_typer(pregnancy_app, name="pregnancy")
 app.command("report")(report_command)
+app.add_typer(survey_app, name="survey")
 
 
 @app.command(

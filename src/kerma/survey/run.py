@@ -1,0 +1,215 @@
+"""A survey run: stage the contributions, run the one SQL definition on an engine, add the
+bootstrap intervals, and return the result (``as_json`` gives the command's JSON contract)."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kerma.survey import sql
+from kerma.survey.engines import Engine, Source, make_engine
+from kerma.survey.stats import FRACTIONS, bootstrap_interval
+from kerma.survey.template import REQUIRED, read_rows
+from kerma.survey.wording import SurveyInputError
+
+# The rejected records are all in rejected.csv; the workbook's sheet holds the first ones.
+REJECTED_SHEET_LIMIT = 10_000
+
+
+@dataclass
+class SurveyResult:
+    """What a survey found. Counts are dicts ``procedures``, ``facilities``, ``acts``,
+    ``specialties``; ``acts`` and ``specialties`` are rows of the level tables (values in the
+    template's units: Gy·cm², min, mGy) with ``ci`` (bootstrap intervals by column name)."""
+
+    before: dict[str, int]
+    after: dict[str, int]
+    rejected: dict[str, int]
+    acts: list[dict[str, Any]]
+    specialties: list[dict[str, Any]]
+    facility_medians: list[dict[str, Any]]
+    limits: sql.Limits
+    engine: str
+    rejected_csv: Path | None = None
+    rejected_sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the JSON of ``kerma survey run --json`` (its keys are a contract)."""
+        return {
+            "before": self.before,
+            "after": self.after,
+            "rejected": self.rejected,
+            "acts": {
+                row["act"]: {
+                    "specialty": row["specialty"],
+                    "n": row["n"],
+                    "facilities": row["facilities"],
+                    "dap_p50": row["dap_p50"],
+                    "dap_p75": row["dap_p75"],
+                    "fluoro_time_p75": row["fluoro_time_p75"],
+                    "facility_median_dap_p75": row["facility_median_dap_p75"],
+                }
+                for row in self.acts
+            },
+        }
+
+
+def stage(paths: Sequence[Path], work_dir: Path) -> list[Source]:
+    """Return the contributions as Parquet sources: Parquet files as they are (their required
+    columns checked), CSV and XLSX (template or NRD export) read and written to Parquet in
+    ``work_dir``. Raises :class:`SurveyInputError` for an unreadable contribution."""
+    import duckdb
+
+    sources: list[Source] = []
+    con = duckdb.connect()
+    try:
+        for index, path in enumerate(paths):
+            if path.suffix.lower() == ".parquet":
+                columns = {r[0] for r in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+                ).fetchall()}
+                missing = [c for c in REQUIRED if c not in columns]
+                if missing:
+                    raise SurveyInputError(
+                        "survey.input.missing_columns", file=path.name, columns=missing
+                    )
+                sources.append(Source(path, path.name))
+                continue
+            flat = work_dir / f"{index}.csv"
+            with flat.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["source_file", "source_row", *REQUIRED])
+                for row_number, row in enumerate(read_rows(path), start=2):
+                    values = ("" if row[c] is None else row[c] for c in REQUIRED)
+                    writer.writerow([path.name, row_number, *values])
+            staged = work_dir / f"{index}.parquet"
+            con.execute(
+                f"COPY (SELECT * FROM read_csv('{_quoted(flat)}', header = true, "
+                "all_varchar = true)) TO "
+                f"'{_quoted(staged)}' (FORMAT parquet)"
+            )
+            flat.unlink()
+            sources.append(Source(staged, None))
+    finally:
+        con.close()
+    return sources
+
+
+def run_survey(
+    paths: Sequence[Path],
+    *,
+    engine: str | Engine = "duckdb",
+    limits: sql.Limits | None = None,
+    out_dir: Path | None = None,
+    bootstrap: bool = True,
+) -> SurveyResult:
+    """Run the survey of the contributions at ``paths`` on ``engine`` (a name or an engine
+    already made) and return its result; with ``out_dir``, every rejected record goes to
+    ``out_dir/rejected.csv`` with its reason."""
+    limits = limits or sql.Limits()
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kerma-survey-") as work:
+        work_dir = Path(work)
+        sources = stage(paths, work_dir)
+        runner = make_engine(engine, work_dir) if isinstance(engine, str) else engine
+        name = engine if isinstance(engine, str) else type(engine).__name__
+        try:
+            runner.register_raw(sources)
+            for step, text, materialise in sql.statements(limits):
+                runner.define(step, text, materialise)
+            result = SurveyResult(
+                before=_counts(runner, ""),
+                after=_counts(runner, "WHERE reason IS NULL"),
+                rejected={r["reason"]: int(r["n"]) for r in runner.rows(sql.REJECTED)},
+                acts=_plain(runner.rows(sql.ACT_TABLE)),
+                specialties=_plain(runner.rows(sql.SPECIALTY_TABLE)),
+                facility_medians=_plain(runner.rows(sql.FACILITY_MEDIANS)),
+                limits=limits,
+                engine=name,
+            )
+            result.rejected = dict(sorted(result.rejected.items()))
+            if bootstrap:
+                _add_intervals(runner, result)
+            result.rejected_sample, result.rejected_csv = _rejected(runner, out_dir)
+        finally:
+            if isinstance(engine, str):
+                runner.close()
+    return result
+
+
+def _counts(runner: Engine, where: str) -> dict[str, int]:
+    row = runner.rows(sql.COUNTS.format(where=where))[0]
+    return {k: int(v) for k, v in row.items()}
+
+
+def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return ``rows`` with plain Python numbers (an engine's decimals as floats)."""
+    return [
+        {
+            k: v if v is None or isinstance(v, (str, int, float)) else float(v)
+            for k, v in row.items()
+        }
+        for row in rows
+    ]
+
+
+def _add_intervals(runner: Engine, result: SurveyResult) -> None:
+    """Add ``ci`` to each act and specialty: bootstrap intervals of every percentile, of the
+    per-procedure distribution and of the facility medians."""
+    for rows, key, medians in (
+        (result.acts, "act", "facility_medians"),
+        (result.specialties, "specialty", "specialty_facility_medians"),
+    ):
+        columns = [column for column, _ in sql.QUANTITIES]
+        for row in rows:
+            ci: dict[str, list[float] | None] = {}
+            procedures = runner.values("kept", key, row[key], columns)
+            facilities = runner.values(medians, key, row[key], columns)
+            for column, prefix in sql.QUANTITIES:
+                pairs = ((procedures, prefix), (facilities, f"facility_median_{prefix}"))
+                for found, name in pairs:
+                    values = found[column]
+                    for p in FRACTIONS:
+                        interval = bootstrap_interval(values, p, key=f"{row[key]}|{name}")
+                        ci[f"{name}_p{round(p * 100)}"] = (
+                            None if interval is None else [interval.low, interval.high]
+                        )
+            row["ci"] = ci
+
+
+def _rejected(runner: Engine, out_dir: Path | None) -> tuple[list[dict[str, Any]], Path | None]:
+    """Write every rejected record to ``out_dir/rejected.csv`` (when given) and return the
+    first :data:`REJECTED_SHEET_LIMIT` as dicts, and the file's path."""
+    sample: list[dict[str, Any]] = []
+    names = [
+        "source_file", "source_row", "reason", "facility", "specialty", "act", "month",
+        "dap_gycm2", "fluoro_time_min", "kar_mgy", "images", "weight_kg", "height_cm",
+    ]
+    path = None if out_dir is None else out_dir / "rejected.csv"
+    handle = None if path is None else path.open("w", encoding="utf-8-sig", newline="")
+    try:
+        from kerma.spreadsheet import csv_writer
+
+        writer = None if handle is None else csv_writer(handle)
+        if writer is not None:
+            writer.writerow(names)
+        for row in runner.iter_rows(sql.REJECTED_RECORDS):
+            if writer is not None:
+                writer.writerow(["" if v is None else v for v in row])
+            if len(sample) < REJECTED_SHEET_LIMIT:
+                sample.append(dict(zip(names, row, strict=True)))
+            elif writer is None:
+                break
+    finally:
+        if handle is not None:
+            handle.close()
+    return sample, path
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
