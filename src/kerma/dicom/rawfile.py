@@ -218,6 +218,8 @@ KNOWN_KEYWORDS: dict[str, tuple[int, str]] = {
     "PatientSize": (0x00101020, "DS"),
     "PatientWeight": (0x00101030, "DS"),
     "PregnancyStatus": (0x001021C0, "US"),
+    "PatientIdentityRemoved": (0x00120062, "CS"),
+    "DeidentificationMethod": (0x00120063, "LO"),
     "PerformedProcedureStepDescription": (0x00400254, "LO"),
     "PerformedProtocolCodeSequence": (0x00400260, "SQ"),
     "ProcedureCodeSequence": (0x00081032, "SQ"),
