@@ -77,6 +77,14 @@ def _import_spoiled_report(folder: Path) -> Exam:
     return exam
 
 
+def _import_into_unit(folder: Path, unit) -> Exam:
+    """Import the spoiled report and put its device in ``unit``; return the exam."""
+    exam = _import_spoiled_report(folder)
+    exam.device.unit = unit
+    exam.device.save()
+    return exam
+
+
 def _page(client, exam: Exam, language: str) -> str:
     return unescape(
         client.get(f"/exams/{exam.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
@@ -86,9 +94,7 @@ def _page(client, exam: Exam, language: str) -> str:
 def test_the_exam_page_words_the_reports_and_the_maps_warnings_in_french(
     client, user, units, kerma_home, tmp_path
 ):
-    exam = _import_spoiled_report(tmp_path / "in")
-    exam.device.unit = units["main"]
-    exam.device.save()
+    exam = _import_into_unit(tmp_path / "in", units["main"])
     report = Report.objects.get(exam=exam)
     codes = [item["code"] for item in report.warning_notices]
     assert dicom_words.VALUE_NOT_A_NUMBER in codes
@@ -117,9 +123,7 @@ def test_the_exam_page_words_the_reports_and_the_maps_warnings_in_french(
 def test_rows_stored_before_notices_show_their_english_text(
     client, user, units, kerma_home, tmp_path
 ):
-    exam = _import_spoiled_report(tmp_path / "in")
-    exam.device.unit = units["main"]
-    exam.device.save()
+    exam = _import_into_unit(tmp_path / "in", units["main"])
     skin = compute_for_exam(exam, png=False)
     Report.objects.filter(exam=exam).update(warning_notices=[])
     Exam.objects.filter(pk=exam.pk).update(notices=[])
@@ -138,3 +142,23 @@ def test_every_code_of_the_exam_page_has_french_words_with_the_same_parameters()
         en, fr = wording(code, "en"), wording(code, "fr")
         fields = [{name for _, name, _, _ in Formatter().parse(t) if name} for t in (en, fr)]
         assert fields[0] == fields[1], code
+
+
+def test_the_maps_provenance_reads_in_french_not_as_a_data_dump(
+    client, user, units, kerma_home, tmp_path
+):
+    exam = _import_into_unit(tmp_path / "in", units["main"])
+    skin = compute_for_exam(exam, png=False)
+    assert skin.provenance["room_source"] == "device settings"
+    assert client.login(username=user(PHYSICIST).username, password=PASSWORD)
+    french, english = _page(client, exam, "fr"), _page(client, exam, "en")
+    assert "Fantôme" in french and "humain stylisé" in french
+    assert "taille 1780 mm, poids 80 kg" in french
+    assert "Loi de l'inverse du carré de la distance" in french and "appliquée" in french
+    assert "les réglages propres à l'appareil — valeurs par défaut de la famille" in french
+    assert "transmission 0,8 en incidence normale" in french and "2,5 mm Al" in french
+    # Cited sources stay as cited; the raw keys of the stored data do not reach the page.
+    assert "Benmakhlouf" in french
+    for raw in ("inverse_square", "table_and_mattress", "'applied'", "device settings"):
+        assert raw not in french, raw
+    assert "stylised human" in english and "the device's own settings" in english

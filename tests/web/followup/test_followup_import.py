@@ -105,7 +105,8 @@ def test_exam_page_shows_the_3d_view(kerma_home, tmp_path, admin_client):
     assert max(mesh["dose_mgy"]) == pytest.approx(SkinDoseMap.objects.get().psd_mgy, rel=0.01)
     # The beams of the events contributing most, to be drawn one at a time, and the room
     # settings that placed them.
-    assert 'id="skin-3d-beam"' in page and "Siemens AXIOM-Artis defaults" in page
+    assert 'id="skin-3d-beam"' in page
+    assert "valeurs par défaut de la famille Siemens AXIOM-Artis" in page
     assert mesh["room"] == "Siemens AXIOM-Artis defaults"
     assert 1 <= len(mesh["beams"]) <= 5
     assert {"source", "corners", "index"} <= set(mesh["beams"][0])
