@@ -100,3 +100,18 @@ def test_exam_list_marks_the_flagged_patients_exams(client, user, flagged):
     assert page.count('class="badge warn at-risk"') == 2  # every exam of the patient
     assert client.get(f"/exams/{other.pk}/").content.decode().count(
         "Individual radiosensitivity") >= 1
+
+
+def test_demo_flags_a_patient_of_the_follow_up_list(client, user, room, procedure):
+    from kerma.web.patients.demo import seed_patients_demo
+
+    first = procedure(room(), DAY, kar=6100.0, patient="r")
+    evaluate_exam(first)
+    done = seed_patients_demo(DAY)
+    assert done["followed"] == first.patient_key
+    flag = PatientFlag.objects.get(patient_key=first.patient_key)
+    assert flag.kind == "iterative" and flag.entered_by == "demo (radiologue)"
+    assert seed_patients_demo(DAY)["followed"] == first.patient_key
+    assert PatientFlag.objects.filter(patient_key=first.patient_key).count() == 1  # idempotent
+    assert client.login(username=user(INSPECTOR).username, password=PASSWORD)
+    assert "Iterative exams" in client.get("/followup/patients/").content.decode()
