@@ -162,3 +162,10 @@ def test_dose_reads_nrd_only_for_the_perimeter_and_the_act_filter():
         "kerma.web.nrd.models",
         "kerma.web.nrd.models.DeviceSettings",
     }, fleet
+
+
+def test_the_lists_below_the_patients_app_read_its_flags_through_the_dose_registry():
+    # The follow-up and dose apps show at-risk flags (kerma.web.dose.patient_flags) but never
+    # import the patients app, which registers its lookup there.
+    below = [p for app in ("dose", "followup") for p in sorted((KERMA / "web" / app).rglob("*.py"))]
+    assert _offending(below, ("kerma.web.patients",)) == []

@@ -58,3 +58,41 @@ def test_inspector_reads_without_forms(page, unit, patient):
     assert page.locator("#patients-panel form").count() == 0
     page.goto("/patients/pregnancy/")
     assert page.locator("#per-month").count() == 1
+    child = unit.ct_exams[2]  # a child of 4 years, 16 kg: 1 of the scanner's 11 exams
+    child.age_years, child.weight_kg = 4.0, 16.0
+    child.save()
+    page.goto("/patients/paediatric/")
+    assert page.locator("#children tbody tr").count() == 1
+    scanner = page.locator("#shares tbody tr", has_text="Scanner A").inner_text()
+    assert "9,1" in scanner and "> 5 %" in scanner  # above the NRD plan's 5 %
+
+
+def test_flags_show_in_the_follow_up_list_and_the_exam_list(page, unit, patient):
+    """A radiosensitive patient whose PCI crossed the alert levels: the flag is on the list of
+    patients to follow up and beside each of the patient's exams in the exam list."""
+    from datetime import date
+
+    from kerma.web.accounts.models import Unit
+    from kerma.web.audit.log import acting_as
+    from kerma.web.dose.models import Device, Exam
+    from kerma.web.followup.alerts import evaluate_exam
+    from kerma.web.patients.models import PatientFlag
+
+    cath = Device.objects.create(identity_key="browser-cath", manufacturer="Philips",
+                                 model="Azurion 7", category=Device.Category.FLUOROSCOPY,
+                                 station_name="cath", unit=Unit.default())
+    pci = Exam.objects.create(study_uid="1.2.826.0.1.3680043.8.498.99", device=cath,
+                              modality="XA", study_date=date.today(), patient_key=KEY,
+                              procedure="ANGIOPLASTIE CORONAIRE", kar_total_mgy=6100.0,
+                              dap_total_gycm2=400.0, fluoro_time_s=1500.0)
+    evaluate_exam(pci)
+    with acting_as("test"):
+        PatientFlag.objects.create(patient_key=KEY, unit=Unit.default(), kind="radiosensitive",
+                                   entered_by="dr")
+    sign_in(page, "radiographer", next_path="/followup/patients/")
+    flags = page.locator("#followup-patients td.at-risk-flags")
+    assert flags.count() == 1 and "Radiosensibilité individuelle" in flags.inner_text()
+    page.goto("/exams/")
+    assert page.locator("span.at-risk").count() == 3  # two CT exams and the PCI of KEY
+    page.goto(f"/exams/{pci.pk}/")
+    assert "Radiosensibilité individuelle" in page.locator("#patient-flags").inner_text()

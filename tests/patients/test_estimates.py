@@ -154,3 +154,52 @@ def test_dose_section_per_modality():
                       [{"route": "Intravenous route"}])
     keys = [q["key"] for q in nm.as_dict()["quantities"]]
     assert keys == ["radiopharmaceutical", "radionuclide", "activity_mbq", "route"]
+
+
+@pytest.mark.parametrize(
+    ("procedure", "dap", "coefficient"),
+    [
+        ("Coronarographie", 0.0, 0.30),  # the lower bound: no DAP, no dose
+        ("Coronarographie", 23.2, 0.30),  # Brambilla's median KAP for CA
+        ("CORONARY ANGIOGRAPHY + PCI", 56.8, 0.33),  # PCI wins over angiography (file order)
+        ("ANGIOPLASTIE CORONAIRE", 500.0, 0.33),
+        ("Artériographie des membres inférieurs", 40.0, 0.065),
+    ],
+)
+def test_dap_estimate_is_dap_times_the_cited_coefficient(procedure, dap, coefficient):
+    result = e.estimate(e.ExamDose("1", "XA", procedure=procedure, dap_total_gycm2=dap))
+    assert result.method == e.DAP
+    assert result.effective_dose_msv == pytest.approx(dap * coefficient)
+    detail = result.coefficients[0]
+    assert detail["msv_per_gycm2"] == coefficient and detail["tissue_weighting"] == "ICRP 103"
+    assert "https://" in detail["source"]
+
+
+def test_every_dap_row_carries_its_citation_and_projection_radiography_is_not_estimated():
+    rows = co.dap_coefficients()
+    assert rows == co.DAP_COEFFICIENTS and len(rows) == 3
+    for row in rows:
+        assert row.words and 0 < row.msv_per_gycm2 < 1
+        assert "abstract" in row.source and " - https://" in row.source
+    for modality, procedure in (("DX", "Thorax face"), ("CR", "Abdomen sans préparation"),
+                                ("RF", "Transit oeso-gastro-duodénal"), ("XA", "Embolisation")):
+        result = e.estimate(e.ExamDose("1", modality, procedure=procedure,
+                                       dap_total_gycm2=1.0))
+        assert result.effective_dose_msv is None and result.method == e.NONE
+        assert result.notices[0].code == "patients.no_coefficient"
+
+
+def test_effective_doses_are_rounded_on_the_way_out_only():
+    from kerma.patients import rounding
+
+    assert rounding.msv(4.451370000000001) == 4.45
+    assert rounding.msv(0.0065) == 0.0065  # below 0.1 mSv: two significant figures
+    assert rounding.msv(0.012345) == 0.012 and rounding.msv(None) is None
+    assert rounding.msv_text(0.1) == "0.10" and rounding.msv_text(6.0, "fr") == "6,00"
+    assert rounding.msv_text(0.0065, "fr") == "0,0065" and rounding.msv_text(None) == "—"
+    pet = e.ExamDose("1", "PT", activity_mbq=234.3, radiopharmaceutical="FDG",
+                     radionuclide="F-18")
+    found = e.estimate(pet)
+    assert found.effective_dose_msv == pytest.approx(234.3 * 0.019)  # kept whole
+    assert found.as_dict()["effective_dose_msv"] == 4.45
+    assert ssde(10.0, dw_mm=300.0).as_dict()["ssde_mgy"] == 12.31

@@ -50,6 +50,7 @@ def show(
 ) -> None:
     """Show a patient's exams with estimated effective doses and the cumulative dose."""
     setup()
+    from kerma.patients.rounding import msv_text
     from kerma.web.dose.models import Exam
     from kerma.web.patients.services import flags_of, patient_record
 
@@ -66,12 +67,12 @@ def show(
         table.add_column(column)
     for exam in record["exams"]:
         table.add_row(exam["study_date"] or "", exam["modality"], exam["device"],
-                      (exam["procedure"] or "")[:40], _num(exam["effective_dose_msv"]),
+                      (exam["procedure"] or "")[:40], msv_text(exam["effective_dose_msv"]),
                       exam["method"])
     out = Console()
     out.print(table)
     out.print(f"Cumulative estimate over {window} year(s): "
-              f"{record['cumulative_effective_dose_msv']:.2f} mSv "
+              f"{msv_text(record['cumulative_effective_dose_msv'])} mSv "
               f"({record['not_estimated']} exam(s) not estimated)")
     if record["recurrent_alert"]:
         out.print(f"[red]{record['recurrent_alert']['text']}[/]")

@@ -3,10 +3,12 @@
 - CT: E/DLP k-factors (mSv per mGy·cm) by body region, age and kVp, from ``data/ct_k_factors.csv``
   (transcribed from Med Phys 2012;39(4):2129-2146, doi:10.1118/1.3693052, Table XII; see
   ``data/ct_k_factors_README.md`` for what was and was not verified).
-- Projection radiography and interventional: E/DAP coefficients (mSv per Gy·cm²) for the few
-  procedures whose coefficient could be traced to a publication (below). For any other
-  procedure Kerma estimates nothing and says so: the physicist adds a coefficient with its
-  source (:class:`DapCoefficient`).
+- Projection radiography and interventional: E/DAP coefficients (mSv per Gy·cm²) from
+  ``data/dap_coefficients.csv``, one row per procedure with its citation, where in the
+  publication the value was read and its address: only the few procedures whose coefficient
+  could be read in a publication. For any other procedure (projection radiography among them:
+  no table of E/DAP per region could be read) Kerma estimates nothing and says so; the
+  physicist adds a row with its source.
 - Nuclear medicine: effective dose per administered activity (mSv per MBq, adult) per
   radiopharmaceutical, as published by the ICRP (cited through the secondary source where the
   value was read).
@@ -26,6 +28,7 @@ from typing import TypeVar
 
 DATA = Path(__file__).with_name("data")
 K_FACTORS_CSV = DATA / "ct_k_factors.csv"
+DAP_COEFFICIENTS_CSV = DATA / "dap_coefficients.csv"
 
 # The k-factor set used unless the installation chooses another: complete over ages 0-adult
 # at 80/100/120 kVp and with today's (ICRP 103) tissue weighting factors. The Shrimpton set
@@ -158,36 +161,25 @@ class DapCoefficient:
     source: str
 
 
-DAP_COEFFICIENTS: tuple[DapCoefficient, ...] = (
-    DapCoefficient(
-        "Percutaneous coronary intervention",
-        ("pci", "angioplast", "ptca", "stent"),
-        0.33,
-        "ICRP 103",
-        "Brambilla M. et al., 'Conversion factors of effective and equivalent organ doses with "
-        "the air kerma area product in patients undergoing coronary angiography and "
-        "percutaneous coronary interventions' (October 2017), abstract: E/KAP 0.33 ± 0.05 "
-        "mSv/(Gy·cm²) for PCI - https://eld.bl.uk/catalog/100054182408_0x000001",
-    ),
-    DapCoefficient(
-        "Coronary angiography",
-        ("coronar", "coro"),
-        0.30,
-        "ICRP 103",
-        "Brambilla M. et al. (October 2017), abstract: E/KAP 0.30 ± 0.04 mSv/(Gy·cm²) for "
-        "coronary angiography - https://eld.bl.uk/catalog/100054182408_0x000001",
-    ),
-    DapCoefficient(
-        "Lower-limb angiography (under-couch, no added Cu)",
-        ("lower limb", "membres inf", "membre inf", "arteriography of the leg", "leg angio"),
-        0.065,
-        "ICRP 103",
-        "Smans K. et al., 'A study of the correlation between dose area product and effective "
-        "dose in vascular radiology', Radiat Prot Dosimetry 2008;129(3):300-308: 0.065 "
-        "mSv/(Gy·cm²) (ICRP 103), 0.083 (ICRP 60) - https://researchportal.sckcen.be/en/"
-        "publications/a-study-of-the-correlation-between-dose-area-product-and-effectiv",
-    ),
-)
+@cache
+def dap_coefficients(path: Path = DAP_COEFFICIENTS_CSV) -> tuple[DapCoefficient, ...]:
+    """Return the E/DAP coefficients of ``path``, in file order (the first match wins, so the
+    most specific procedures come first); each row's ``source`` joins its citation, where in
+    the publication the value was read, and its address."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return tuple(
+            DapCoefficient(
+                name=row["procedure"],
+                words=tuple(w.strip() for w in row["words"].split("|") if w.strip()),
+                msv_per_gycm2=float(row["msv_per_gycm2"]),
+                tissue_weighting=row["tissue_weighting"],
+                source=f"{row['citation']}; {row['where']} - {row['url']}",
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+DAP_COEFFICIENTS: tuple[DapCoefficient, ...] = dap_coefficients()
 
 
 def find_dap_coefficient(

@@ -15,6 +15,7 @@ from typing import Any
 
 from kerma.notices import Notice, notice
 from kerma.patients import coefficients as co
+from kerma.patients import rounding
 from kerma.patients import wording as w
 
 CT = "ct_dlp_k"
@@ -64,9 +65,10 @@ class Estimate:
     notices: tuple[Notice, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the estimate as JSON-ready values (``method`` codes as in :data:`METHODS`)."""
+        """Return the estimate as JSON-ready values (``method`` codes as in :data:`METHODS`;
+        the dose rounded as shown, :func:`kerma.patients.rounding.msv`)."""
         return {
-            "effective_dose_msv": self.effective_dose_msv,
+            "effective_dose_msv": rounding.msv(self.effective_dose_msv),
             "method": self.method,
             "is_estimate": True,
             "coefficients": list(self.coefficients),

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kerma.patients import rounding
+
 TG204_FIT = {32: (3.704369, 0.03671937), 16: (1.874799, 0.03871313)}
 SOURCE = (
     "AAPM Report 204 (2011) conversion factors f = a·exp(-b·D); AAPM Report 220 (2014): D is "
@@ -51,8 +53,10 @@ class Ssde:
     source: str
 
     def as_dict(self) -> dict[str, object]:
-        """Return the values as JSON-ready (units in the key names)."""
-        return {"ssde_mgy": self.ssde_mgy, "dw_cm": self.dw_cm, "factor": self.factor,
+        """Return the values as JSON-ready (units in the key names), rounded as shown."""
+        return {"ssde_mgy": rounding.fixed(self.ssde_mgy, rounding.MGY_DECIMALS),
+                "dw_cm": rounding.fixed(self.dw_cm, rounding.CM_DECIMALS),
+                "factor": rounding.fixed(self.factor, rounding.FACTOR_DECIMALS),
                 "method": self.method, "source": self.source}
 
 

@@ -74,3 +74,18 @@ def test_pregnancy_unchecked(exams):
     exams["woman"].save()
     _, out = run("pregnancy", "unchecked", "--device", "ct1", "--json")
     assert json.loads(out)["exams"] == []
+
+
+def test_patient_show_rounds_what_it_prints(exams):
+    exams["pet"].activity_mbq = 234.3  # E = 234.3 x 0.019 = 4.4517 mSv
+    exams["pet"].save()
+    _, out = run("patient", "show", KEY, "--json")
+    record = json.loads(out)
+    by_uid = {e["study_uid"]: e for e in record["exams"]}
+    assert by_uid["1.3"]["effective_dose_msv"] == 4.45
+    assert by_uid["1.3"]["estimate"]["effective_dose_msv"] == 4.45
+    # summed unrounded (10.5 + 6.0 + 4.4517), then rounded
+    assert record["cumulative_effective_dose_msv"] == 20.95
+    assert record["cumulative_by_window_msv"]["5"] == 20.95
+    _, text = run("patient", "show", KEY)
+    assert "4.45" in text and "4.4517" not in text and "20.95 mSv" in text

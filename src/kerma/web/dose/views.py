@@ -36,6 +36,7 @@ from kerma.web.accounts.scope import (
 from kerma.web.dose.exports import EXPORT_FORMATS, export_exams
 from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.dose.panels import Panel, exam_panels
+from kerma.web.dose.patient_flags import patient_flags
 from kerma.web.dose.queries import (
     Cursor,
     ExamFilters,
@@ -272,6 +273,7 @@ def exam_list(request: HttpRequest) -> HttpResponse:
     )
     first = not page.has_previous and not request.GET.get("before")
     _set_urls(page.exams)
+    _set_flags(request.user, page.exams)
     # When the whole list is on this page its length is the count; else count (up to the cap,
     # within a time budget unless the user asked for the count).
     count: int | None
@@ -293,6 +295,14 @@ def _set_urls(exams: list[Exam]) -> None:
     for exam in exams:
         exam.detail_url = exam_url.format(exam.pk)
         exam.device_url = device_url.format(exam.device_id)
+
+
+def _set_flags(user: Any, exams: list[Exam]) -> None:
+    """Give each exam its patient's at-risk flags (``exam.at_risk_flags``, labels) that ``user``
+    may see, in one lookup for the page (the patients app registers it)."""
+    flags = patient_flags(user, {exam.patient_key for exam in exams})
+    for exam in exams:
+        exam.at_risk_flags = flags.get(exam.patient_key, [])
 
 
 def _list_context(

@@ -185,12 +185,21 @@ PATIENT_COLUMNS = (
     "skin_check_from",
     "skin_check_to",
     "outcome",
+    "at_risk_flags",
 )
 
 
-def patient_rows(alerts: list[Alert]) -> list[dict[str, Any]]:
+def patient_rows(
+    alerts: list[Alert], flags: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
     """Group alerts (already narrowed to what the user may see) by patient; return one row per
-    patient, those with open alerts first, then by latest procedure (newest first)."""
+    patient, those with open alerts first, then by latest procedure (newest first).
+
+    ``flags`` gives each patient key's at-risk flags (labels), as
+    :func:`kerma.web.dose.patient_flags.patient_flags` returns them; a row's ``at_risk_flags``
+    is the list (empty without flags).
+    """
+    flags = flags or {}
     by_patient: dict[str, list[Alert]] = {}
     for alert in alerts:
         key = alert.patient_key or f"exam-{alert.exam_id}"
@@ -235,6 +244,7 @@ def patient_rows(alerts: list[Alert]) -> list[dict[str, Any]]:
                 "skin_check_from": day + timedelta(days=SKIN_CHECK_FROM_DAYS) if day else None,
                 "skin_check_to": day + timedelta(days=SKIN_CHECK_TO_DAYS) if day else None,
                 "outcome": " / ".join(a.outcome for a in group if a.outcome),
+                "at_risk_flags": flags.get(key, []),
             }
         )
     order = {"open": 0, "acknowledged": 1, "closed": 2}

@@ -38,6 +38,7 @@ from kerma.web.accounts.scope import (
 )
 from kerma.web.audit.log import acting_as, actor_of
 from kerma.web.dose.models import Exam
+from kerma.web.dose.patient_flags import patient_flags
 from kerma.web.followup import exports
 from kerma.web.followup.forms import (
     AcknowledgeForm,
@@ -204,11 +205,13 @@ def alert_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def patients(request: HttpRequest) -> HttpResponse:
-    """The patients to follow up (one row per patient with alerts), as a page, CSV or XLSX."""
+    """The patients to follow up (one row per patient with alerts), as a page, CSV or XLSX,
+    each with the at-risk flags the user may see (radiosensitivity...)."""
     require(request, "followup.view_alert")
     alerts = list(_alerts(request).order_by("id"))
     show_closed = request.GET.get("closed") == "1"
-    rows = exports.patient_rows(alerts)
+    flags = patient_flags(request.user, {a.patient_key for a in alerts})
+    rows = exports.patient_rows(alerts, flags)
     if not show_closed:
         rows = [r for r in rows if r["state"] != "closed"]
     output = request.GET.get("format", "")
@@ -222,6 +225,8 @@ def patients(request: HttpRequest) -> HttpResponse:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, list):  # the at-risk flags
+        return "; ".join(str(v) for v in value)
     if isinstance(value, float):
         return round(value, 1)
     if hasattr(value, "isoformat"):

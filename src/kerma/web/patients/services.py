@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from kerma.patients import risk
+from kerma.patients import risk, rounding
 from kerma.patients.effective import CtEvent, Estimate, ExamDose, estimate
 from kerma.patients.report import DoseSection, dose_section
 from kerma.patients.ssde import ssde
@@ -72,9 +72,24 @@ def flags_of(patient_key: str, user: Any | None = None) -> QuerySet:
     return rows.filter(patient_key=patient_key, active=True)
 
 
-def exam_entry(exam: Any) -> dict[str, Any]:
-    """Return one exam of a patient record (JSON-ready; units in the key names)."""
-    found = exam_estimate(exam)
+def flag_labels(user: Any, keys: frozenset[str]) -> dict[str, list[str]]:
+    """Return the labels of the active flags ``user`` may see, by patient key (the lookup the
+    lists below this app read through :mod:`kerma.web.dose.patient_flags`)."""
+    from kerma.web.patients.scope import visible_flags
+
+    found: dict[str, list[str]] = defaultdict(list)
+    rows = visible_flags(user).filter(patient_key__in=keys, active=True)
+    for flag in rows.order_by("patient_key", "kind", "id"):
+        label = str(flag.get_kind_display())
+        if label not in found[flag.patient_key]:
+            found[flag.patient_key].append(label)
+    return dict(found)
+
+
+def exam_entry(exam: Any, found: Estimate | None = None) -> dict[str, Any]:
+    """Return one exam of a patient record (JSON-ready; units in the key names; the estimate
+    rounded as shown, :mod:`kerma.patients.rounding`)."""
+    found = found or exam_estimate(exam)
     status, origin = pregnancy_of(exam)
     return {
         "study_uid": exam.study_uid,
@@ -89,7 +104,7 @@ def exam_entry(exam: Any) -> dict[str, Any]:
         "activity_mbq": exam.activity_mbq,
         "agd_left_mgy": exam.agd_left_mgy,
         "agd_right_mgy": exam.agd_right_mgy,
-        "effective_dose_msv": found.effective_dose_msv,
+        "effective_dose_msv": rounding.msv(found.effective_dose_msv),
         "method": found.method,
         "estimate": found.as_dict(),
         "pregnancy_status": status,
@@ -103,18 +118,22 @@ def patient_record(
     flags: Iterable[PatientFlag] = (), settings: risk.RiskSettings = risk.DEFAULTS,
 ) -> dict[str, Any]:
     """Return a patient's dose record: every exam with its estimate, the cumulative estimated
-    effective dose over ``window_years`` (and the default windows), the recurrent alert."""
-    entries = [exam_entry(e) for e in exams]
-    doses = [(date.fromisoformat(e["study_date"]) if e["study_date"] else None,
-              e["effective_dose_msv"]) for e in entries]
+    effective dose over ``window_years`` (and the default windows), the recurrent alert.
+
+    Sums are taken over the unrounded estimates; only what is returned is rounded."""
+    estimated = [(e, exam_estimate(e)) for e in exams]
+    entries = [exam_entry(e, found) for e, found in estimated]
+    doses = [(e.study_date, found.effective_dose_msv) for e, found in estimated]
     alert = risk.recurrent_alert(doses, today, settings)
     windows = sorted({window_years, *risk.DEFAULT_WINDOWS_YEARS})
     return {
         "patient": {"key": patient_key},
         "today": today.isoformat(),
         "window_years": window_years,
-        "cumulative_effective_dose_msv": risk.cumulative(doses, today, window_years),
-        "cumulative_by_window_msv": {str(y): risk.cumulative(doses, today, y) for y in windows},
+        "cumulative_effective_dose_msv": rounding.msv(
+            risk.cumulative(doses, today, window_years)),
+        "cumulative_by_window_msv": {
+            str(y): rounding.msv(risk.cumulative(doses, today, y)) for y in windows},
         "not_estimated": sum(1 for e in entries if e["effective_dose_msv"] is None),
         "is_estimate": True,
         "recurrent_alert": None if alert is None else alert.to_dict(),
