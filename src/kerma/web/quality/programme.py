@@ -135,7 +135,8 @@ def origin(user: Any, source: str, ref: int) -> tuple[ActionItem, Any, str]:
     if source == "nrd":
         rows = visible(CorrectiveAction.objects.all(), user, "evaluation__device__")
         row = rows.select_related("evaluation__device__unit").filter(pk=ref).first()
-        found = (row.evaluation.device.unit, f"/nrd/evaluations/{row.evaluation_id}/") if row else None
+        page = f"/nrd/evaluations/{row.evaluation_id}/" if row else ""
+        found = (row.evaluation.device.unit, page) if row else None
         items = nrd_items(unit_ids) if row else []
     elif source == "followup":
         rows = visible(Alert.objects.filter(decision__in=_FOLLOWUP_ACTIONS), user, "exam__device__")

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kerma.quality import events as event_rules
-from kerma.quality.actions import findings as action_findings
 from kerma.quality import risks as risk_rules
+from kerma.quality.actions import findings as action_findings
 from kerma.quality.procedures import missing_protocols
 from kerma.web.accounts.scope import (
     get_visible_or_404,

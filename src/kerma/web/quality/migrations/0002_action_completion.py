@@ -5,29 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('quality', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("quality", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActionCompletion',
+            name="ActionCompletion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('nrd', 'NRD evaluation'), ('followup', 'patient follow-up')], max_length=16, verbose_name='source')),
-                ('ref', models.PositiveIntegerField(verbose_name='number in its register')),
-                ('effectiveness_check', models.TextField(blank=True, verbose_name='effectiveness check')),
-                ('effectiveness_checked_on', models.DateField(blank=True, null=True, verbose_name='effectiveness checked on')),
-                ('evidence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='quality.document', verbose_name='evidence')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("nrd", "NRD evaluation"), ("followup", "patient follow-up")],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("ref", models.PositiveIntegerField(verbose_name="number in its register")),
+                (
+                    "effectiveness_check",
+                    models.TextField(blank=True, verbose_name="effectiveness check"),
+                ),
+                (
+                    "effectiveness_checked_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="effectiveness checked on"
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="quality.document",
+                        verbose_name="evidence",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="accounts.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence and effectiveness of an action',
-                'verbose_name_plural': 'evidence and effectiveness of actions',
-                'ordering': ['source', 'ref'],
-                'constraints': [models.UniqueConstraint(fields=('source', 'ref'), name='quality_one_completion')],
+                "verbose_name": "evidence and effectiveness of an action",
+                "verbose_name_plural": "evidence and effectiveness of actions",
+                "ordering": ["source", "ref"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("source", "ref"), name="quality_one_completion")
+                ],
             },
         ),
     ]
