@@ -9,14 +9,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from tests.web.followup import conftest as followup_fixtures
+from tests.web.quality.conftest import SOURCE
 
 from kerma.dicom.node import NodeState
 from kerma.ingest.inbox import Inbox
 from kerma.ingest.reminders import ReminderClock
 from kerma.ingest.worker import ImportWorker
 from kerma.web.quality.models import ActionReminder, ControlRecord, Periodicity, QualityAction
-
-from tests.web.quality.conftest import SOURCE
 
 pytestmark = pytest.mark.django_db
 smtp = followup_fixtures.smtp  # a real SMTP server on loopback
