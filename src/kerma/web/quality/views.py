@@ -227,6 +227,12 @@ def _field_words(model: type[models.Model], key: str, value: Any) -> tuple[str, 
         return key, value
     if field.choices:
         value = dict(field.flatchoices).get(value, value)
+    elif field.is_relation and value is not None:
+        related = field.related_model._base_manager.filter(pk=value)
+        fields = field.related_model._meta.fields
+        blobs = [f.name for f in fields if f.get_internal_type() == "BinaryField"]
+        found = related.defer(*blobs).first()
+        value = str(found) if found is not None else value
     elif isinstance(value, bool):
         value = _("yes") if value else _("no")
     return str(field.verbose_name), value
