@@ -5,6 +5,7 @@ actions are worded in French (and in English)."""
 from __future__ import annotations
 
 import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
