@@ -186,17 +186,6 @@ def actions_notify() -> None:
     typer.echo(json.dumps({"sent": sent}))
 
 
-@equipment_app.command("notify")
-def equipment_notify() -> None:
-    """E-mail each overdue control to its unit's quality managers, once (KERMA_SMTP_HOST)."""
-    _setup()
-    from kerma.web.quality.notify import email_configured, notify_overdue_controls
-
-    if not email_configured():
-        console.print("No SMTP server configured (KERMA_SMTP_HOST): nothing sent.")
-    typer.echo(json.dumps({"sent": notify_overdue_controls()}))
-
-
 @equipment_app.command("due")
 def equipment_due(
     on: Annotated[str | None, typer.Option("--on", help="Day to look from, YYYY-MM-DD")] = None,
@@ -228,3 +217,14 @@ def equipment_due(
             for c in r["controls"]
         ],
     )
+
+
+@equipment_app.command("notify")
+def equipment_notify() -> None:
+    """E-mail each overdue control to its unit's quality managers, once (KERMA_SMTP_HOST)."""
+    _setup()
+    from kerma.web.quality.notify import email_configured, notify_overdue_controls
+
+    if not email_configured():
+        console.print("No SMTP server configured (KERMA_SMTP_HOST): nothing sent.")
+    typer.echo(json.dumps({"sent": notify_overdue_controls()}))
