@@ -26,7 +26,7 @@ GROUPS = {
     "user": ("add", "unit", "list"),
     "events": ("list", "import"),
     "actions": ("list", "notify"),
-    "equipment": ("due",),
+    "equipment": ("due", "notify"),
     "people": ("add", "list"),
     "training": ("add", "status", "notify"),
     "staff": ("assess",),

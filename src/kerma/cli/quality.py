@@ -9,10 +9,13 @@
   or from the JSON of ``events list`` (see :mod:`kerma.web.quality.imports`);
 - ``kerma actions list [--json]``: the one action programme, every source (``nrd``, ``event``,
   ``followup``, ``risk``, ``audit``, ``inspection``) with ``title``, ``owner``, ``due_on``,
-  ``status``, ``done_on``; ``kerma actions notify``: e-mail each overdue action to its owner
-  (once; needs ``KERMA_SMTP_HOST``);
+  ``status``, ``done_on`` (and ``evidence``, ``evidence_name``, ``effectiveness_checked``,
+  ``effectiveness_check``, ``effectiveness_checked_on``...); ``kerma actions notify``: e-mail
+  each overdue action to its owner (once; needs ``KERMA_SMTP_HOST``; the DICOM node does it
+  daily by itself, see :mod:`kerma.ingest.reminders`);
 - ``kerma equipment due [--on DATE] [--json]``: per device, each control or maintenance with
-  ``kind``, ``last_done``, ``next_due``, ``overdue``.
+  ``kind``, ``last_done``, ``next_due``, ``overdue``; ``kerma equipment notify``: e-mail each
+  overdue control to the quality managers of its unit (once; the node does it daily too).
 
 Data goes to standard output, messages to standard error.
 """
@@ -214,3 +217,14 @@ def equipment_due(
             for c in r["controls"]
         ],
     )
+
+
+@equipment_app.command("notify")
+def equipment_notify() -> None:
+    """E-mail each overdue control to its unit's quality managers, once (KERMA_SMTP_HOST)."""
+    _setup()
+    from kerma.web.quality.notify import email_configured, notify_overdue_controls
+
+    if not email_configured():
+        console.print("No SMTP server configured (KERMA_SMTP_HOST): nothing sent.")
+    typer.echo(json.dumps({"sent": notify_overdue_controls()}))

@@ -41,6 +41,7 @@ from kerma.dicom.node import (
 from kerma.ingest.inbox import Inbox
 from kerma.ingest.pipeline import OUTAGES, ImportSummary, store_parsed
 from kerma.ingest.quarantine import quarantine
+from kerma.ingest.reminders import ReminderClock
 from kerma.ingest.sources import parse_bytes
 
 LOGGER = logging.getLogger("kerma.worker")
@@ -67,6 +68,7 @@ class ImportWorker:
         host: str,
         port: int,
         keep_status: bool = True,
+        reminders: ReminderClock | None = None,
     ) -> None:
         self.inbox = inbox
         self.state = state
@@ -82,6 +84,9 @@ class ImportWorker:
         self.keep_status = keep_status  # False when not the node (a retrieve's own importer)
         self.listening = False
         self.last_quarantined = ""
+        # The node's daily reminders (overdue actions and controls, training); a retrieve's
+        # own importer sends none.
+        self.reminders = reminders if reminders is not None or not keep_status else ReminderClock()
 
     def record_association(self, record: AssociationRecord) -> None:
         """Queue an association for the log (called from the node's threads)."""
@@ -149,6 +154,21 @@ class ImportWorker:
             self._swept = True
         self._store_associations()
         self.drain()
+        self._remind()
+
+    def _remind(self) -> None:
+        """Send the reminders when due (after the inbox is drained: imports come first). An
+        outage propagates to be waited out; any other failure is logged and shown, and the
+        import goes on."""
+        if self.reminders is None:
+            return
+        try:
+            self.reminders.run_if_due()
+        except OUTAGES:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a reminder never stops the import
+            LOGGER.exception("Reminders failed; tried again at the next step")
+            self.state.last_error = f"{_now()} reminders: {type(exc).__name__}: {exc}"
 
     def _wait_out(self, what: str, exc: Exception, pause: float) -> float:
         """Say what failed, wait ``pause`` seconds (less if stopped), return the next pause."""

@@ -37,6 +37,9 @@ class ActionItem:
     unit: str = ""
     effectiveness_checked: bool = False
     evidence: bool = False
+    evidence_name: str = ""  # the attached document's file name
+    effectiveness_check: str = ""  # what was checked, and what it showed
+    effectiveness_checked_on: date | None = None
 
     def overdue(self, today: date) -> bool:
         """True when still open and ``today`` is after its due date (late from the next day)."""
@@ -44,7 +47,9 @@ class ActionItem:
 
     def as_dict(self, today: date) -> dict[str, object]:
         """Return the JSON form: ``source``, ``ref``, ``title``, ``owner``, ``due_on``,
-        ``status``, ``done_on`` (ISO dates or null), ``overdue``, ``unit``."""
+        ``status``, ``done_on`` (ISO dates or null), ``overdue``, ``unit``, ``evidence`` (a
+        document is attached), ``evidence_name``, ``effectiveness_checked``,
+        ``effectiveness_check``, ``effectiveness_checked_on``."""
         return {
             "source": self.source,
             "ref": self.ref,
@@ -56,7 +61,12 @@ class ActionItem:
             "overdue": self.overdue(today),
             "unit": self.unit,
             "effectiveness_checked": self.effectiveness_checked,
+            "effectiveness_check": self.effectiveness_check,
+            "effectiveness_checked_on": (
+                self.effectiveness_checked_on.isoformat() if self.effectiveness_checked_on else None
+            ),
             "evidence": self.evidence,
+            "evidence_name": self.evidence_name,
         }
 
 

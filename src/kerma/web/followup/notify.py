@@ -5,35 +5,26 @@ the alert's device (or to every device): the unit's members holding the rule's r
 e-mail address, plus the rule's extra addresses. A unit without any rule notifies its medical
 physicists and its RAN.
 
-Each (alert, address) pair gets one :class:`Notification` row, written and locked in a
-transaction around the SMTP exchange: a second call (another page view, a recomputation, another
-process) finds the row and does not send again. A failed attempt is kept with its error and may
-be retried; a sent message never is. Nothing is sent when no SMTP server is configured
-(``KERMA_SMTP_HOST``), nor for an alert already acknowledged or closed.
+Each (alert, address) pair gets one :class:`Notification` row (sent once, see
+:func:`kerma.web.mailing.send_once`): a second call (another page view, a recomputation, another
+process) does not send again; a failed attempt is retried. Nothing is sent when no SMTP server
+is configured (``KERMA_SMTP_HOST``), nor for an alert already acknowledged or closed.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kerma.web.accounts.roles import PHYSICIST, RAN
 from kerma.web.followup.models import QUANTITY_UNITS, Alert, Notification, NotificationRule
+from kerma.web.mailing import email_configured, send_once
 
-log = logging.getLogger(__name__)
+__all__ = ["email_configured", "message_of", "notify", "notify_pending", "recipients_for"]
 
 DEFAULT_ROLES = (PHYSICIST, RAN)
-
-
-def email_configured() -> bool:
-    """True when an SMTP server is configured (``KERMA_SMTP_HOST``)."""
-    return bool(getattr(settings, "KERMA_SMTP_CONFIGURED", False))
 
 
 def _members(unit_id: int, role: str) -> list[tuple[str, str]]:
@@ -115,26 +106,17 @@ def notify(alert: Alert) -> int:
     if not email_configured() or alert.state != Alert.State.OPEN:
         return 0
     subject, body = message_of(alert)
-    sent = 0
-    for address, role in recipients_for(alert):
-        with transaction.atomic():
-            note, _created = Notification.objects.select_for_update().get_or_create(
-                alert=alert, recipient=address, defaults={"role": role}
-            )
-            if note.sent_at is not None:
-                continue
-            note.attempts += 1
-            try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-            except Exception as exc:  # noqa: BLE001 - any SMTP failure is recorded, not raised
-                note.error = f"{type(exc).__name__}: {exc}"
-                log.warning("alert %s: e-mail to %s failed: %s", alert.pk, address, exc)
-            else:
-                note.sent_at = timezone.now()
-                note.error = ""
-                sent += 1
-            note.save()
-    return sent
+    return sum(
+        send_once(
+            Notification,
+            {"alert": alert, "recipient": address},
+            subject,
+            body,
+            defaults={"role": role},
+            what=f"alert {alert.pk}",
+        )
+        for address, role in recipients_for(alert)
+    )
 
 
 def notify_pending() -> int:

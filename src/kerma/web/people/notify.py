@@ -3,32 +3,27 @@
 For each active person whose training is *expiring* or *expired* on the day, the message goes
 to the person (when an address is recorded) and to the quality managers and RAN of the
 person's units who have an address. Each (person, last valid day, address) gets one
-:class:`~kerma.web.people.models.TrainingNotice` row, locked in a transaction around the SMTP
-exchange (the pattern of :mod:`kerma.web.followup.notify`): a second run does not send again; a
-new certificate (a new last valid day) is a new message. A failed attempt is kept with its
-error and retried on the next run. Nothing is sent without an SMTP server
-(``KERMA_SMTP_HOST``). Run by ``kerma training notify`` (e.g. daily from cron).
+:class:`~kerma.web.people.models.TrainingNotice` row (sent once, see
+:func:`kerma.web.mailing.send_once`): a second run does not send again; a new certificate (a new
+last valid day) is a new message; a failed attempt is retried on the next run. Nothing is sent
+without an SMTP server (``KERMA_SMTP_HOST``). The DICOM node runs it with the other reminders
+(:mod:`kerma.ingest.reminders`); ``kerma training notify`` runs it by hand.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kerma.people import Status
 from kerma.web.accounts.roles import QUALITY_MANAGER, RAN
-from kerma.web.followup.notify import email_configured
+from kerma.web.mailing import email_configured, send_once
 from kerma.web.people.models import Person, TrainingNotice
 from kerma.web.people.services import PersonTraining, people_with_rows, training_of
-
-log = logging.getLogger(__name__)
 
 ROLES = (QUALITY_MANAGER, RAN)
 
@@ -77,21 +72,10 @@ def notify_training(on: date | None = None) -> int:
             continue
         subject, body = message_of(row)
         for address in recipients_for(row.person):
-            with transaction.atomic():
-                note, _created = TrainingNotice.objects.select_for_update().get_or_create(
-                    person=row.person, valid_until=row.status.valid_until, recipient=address
-                )
-                if note.sent_at is not None:
-                    continue
-                note.attempts += 1
-                try:
-                    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-                except Exception as exc:  # noqa: BLE001 - any SMTP failure is recorded
-                    note.error = f"{type(exc).__name__}: {exc}"
-                    log.warning("training of %s: e-mail to %s failed: %s", row.person, address, exc)
-                else:
-                    note.sent_at = timezone.now()
-                    note.error = ""
-                    sent += 1
-                note.save()
+            key = {
+                "person": row.person,
+                "valid_until": row.status.valid_until,
+                "recipient": address,
+            }
+            sent += send_once(TrainingNotice, key, subject, body, what=f"training of {row.person}")
     return sent

@@ -29,6 +29,7 @@ for model in (
     m.Risk,
     m.ClinicalAudit,
     m.ActionReminder,
+    m.ActionCompletion,
     m.Procedure,
     m.ProcedureVersion,
     m.Periodicity,

@@ -6,7 +6,8 @@ follow-up preparation. Through the same models as the pages (every row audited u
 user who entered it) it writes:
 
 - the register settings (review every 6 months) and the unit's analysis and declaration
-  criteria, each citing the unit's own procedure;
+  criteria, each citing the unit's own procedure (the declaration deadline is the demo unit's
+  choice, to be checked against ASN guide no. 11, which its source names);
 - five events: a CT acquired twice with a full systemic analysis (ALARM) whose three actions
   are in the programme, a wrong-patient bedside radiograph and a pregnancy discovered after a
   CT waiting for their analysis, a mammography compression fault, a long PCI;
@@ -44,6 +45,17 @@ RADIOGRAPHER = "manip"
 QC_PLAN = "Plan de CQ interne de l'unité de démonstration, PR-EQP-004 v3 (choix de l'unité)"
 CONTRACT = "Contrat de maintenance {ref} (visites préventives prévues au contrat)"
 REX_PROCEDURE = "Procédure REX de l'unité de démonstration, PR-QUA-012 v2"
+# The reference for declaring significant events to the authority is ASN guide no. 11 (its
+# criteria in § 4, its deadlines in § 5); the demo unit's deadline is its own procedure's
+# choice, which a real unit checks against the guide: Kerma states no deadline of its own.
+ASN_GUIDE_11 = (
+    "guide de l'ASN n° 11, indice 2 (version du 07/10/2009, mise à jour juillet 2015), "
+    "§ 4 critères et § 5 délais de déclaration"
+)
+DECLARATION_SOURCE = (
+    f"{REX_PROCEDURE}, § 5 : critère et délai choisis par l'unité (donnée de démonstration), "
+    f"à vérifier par l'unité au regard du {ASN_GUIDE_11}"
+)
 PROTOCOLS_PER_DEVICE_MISSING = 1
 
 
@@ -89,7 +101,7 @@ def _criteria(unit: Unit) -> None:
             flags="pregnant",
             deadline_days=2,
             working_days=True,
-            source=REX_PROCEDURE + ", § 5 (délai fixé par l'unité, à vérifier)",
+            source=DECLARATION_SOURCE,
         ),
         QUALITY,
     )

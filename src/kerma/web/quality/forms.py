@@ -172,6 +172,17 @@ class ActionForm(RegisterForm):
         ]
 
 
+class CompletionForm(RegisterForm):
+    """The evidence of completion (an attached document) and the effectiveness check of an
+    action kept in another app (NRD corrective action, follow-up decision)."""
+
+    upload_field = "evidence"
+
+    class Meta:
+        model = m.ActionCompletion
+        fields = ["effectiveness_check", "effectiveness_checked_on"]
+
+
 class CriterionForm(RegisterForm):
     class Meta:
         model = m.EventCriterion

@@ -510,7 +510,54 @@ class QualityAction(AuditedModel):
             unit=self.unit.code if self.unit_id else "",
             effectiveness_checked=self.effectiveness_checked_on is not None,
             evidence=self.evidence_id is not None,
+            evidence_name=self.evidence.name if self.evidence_id else "",
+            effectiveness_check=self.effectiveness_check,
+            effectiveness_checked_on=self.effectiveness_checked_on,
         )
+
+
+class ActionCompletion(AuditedModel):
+    """The evidence of completion and the effectiveness check of an action kept in another app
+    (an NRD corrective action, a follow-up decision): one row per action, keyed by its source
+    and its id there, so those apps keep their rows and the programme reads both."""
+
+    audit_type = "quality_action_completion"
+
+    class Source(models.TextChoices):
+        NRD = "nrd", _("NRD evaluation")
+        FOLLOWUP = "followup", _("patient follow-up")
+
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, verbose_name=_("unit"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    ref = models.PositiveIntegerField(_("number in its register"))
+    evidence = models.ForeignKey(
+        Document,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("evidence"),
+    )
+    effectiveness_check = models.TextField(_("effectiveness check"), blank=True)
+    effectiveness_checked_on = models.DateField(
+        _("effectiveness checked on"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["source", "ref"]
+        verbose_name = _("evidence and effectiveness of an action")
+        verbose_name_plural = _("evidence and effectiveness of actions")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "ref"], name="quality_one_completion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} #{self.ref}"
+
+    @property
+    def key(self) -> str:
+        """The programme's reference of the action (``nrd:12``)."""
+        return f"{self.source}:{self.ref}"
 
 
 class ActionReminder(models.Model):
@@ -816,6 +863,7 @@ UNIT_MODELS = (
     Risk,
     ClinicalAudit,
     QualityAction,
+    ActionCompletion,
     Procedure,
     Periodicity,
 )

@@ -7,6 +7,11 @@ from kerma.web.quality import views
 urlpatterns = [
     path("", views.home, name="quality_home"),
     path("programme/", views.programme, name="quality_programme"),
+    path(
+        "programme/<str:source>/<int:ref>/",
+        views.action_completion,
+        name="quality_completion",
+    ),
     path("equipment/", views.equipment, name="quality_equipment"),
     path("equipment/device/<int:device_id>/", views.equipment_device, name="quality_device"),
     path("events/template.xlsx", views.event_template, name="quality_event_template"),

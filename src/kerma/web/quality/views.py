@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from kerma.quality import events as event_rules
 from kerma.quality import risks as risk_rules
+from kerma.quality.actions import findings as action_findings
 from kerma.quality.procedures import missing_protocols
 from kerma.web.accounts.scope import (
     get_visible_or_404,
@@ -37,14 +38,14 @@ from kerma.web.accounts.scope import (
     visible_units,
 )
 from kerma.web.params import as_int
-from kerma.web.quality import exports, forms
+from kerma.web.quality import exports, forms, words
 from kerma.web.quality import models as m
 from kerma.web.quality.audit import AuditEntry, acting_as, actor_of
 from kerma.web.quality.equipment import device_dues
 from kerma.web.quality.imports import COLUMNS as IMPORT_COLUMNS
 from kerma.web.quality.imports import form_columns, import_events, import_register, template_rows
 from kerma.web.quality.panels import waiting_for_analysis
-from kerma.web.quality.programme import programme_items
+from kerma.web.quality.programme import origin, origin_links, programme_items
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,8 @@ def display(obj: models.Model, name: str) -> Any:
     """Return the value of field ``name`` of ``obj`` as a reader sees it (choices by label,
     related rows by name, yes/no)."""
     field = obj._meta.get_field(name)
+    if isinstance(obj, m.EventCriterion) and name == "categories":
+        return words.worded_categories(obj.categories)
     if field.many_to_many:
         return ", ".join(str(o) for o in getattr(obj, name).all())
     if field.choices:
@@ -194,9 +197,61 @@ def _label(model: type[models.Model], name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
-def _history(obj: models.Model) -> list[AuditEntry]:
+# What an audit entry of a quality register did, in words.
+AUDIT_ACTIONS = {
+    "create": gettext_lazy("created"),
+    "update": gettext_lazy("changed"),
+    "delete": gettext_lazy("deleted"),
+    "validate": gettext_lazy("validated"),
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """An audit entry as the row's page shows it: who did what when, the fields it set (by
+    their labels, choices by their words)."""
+
+    id: int
+    at: Any
+    actor: str
+    action: str
+    what: str
+    changes: list[tuple[str, Any]]
+
+
+def _field_words(model: type[models.Model], key: str, value: Any) -> tuple[str, Any]:
+    """Return the label of field ``key`` (an attname such as ``unit_id``) of ``model`` and
+    ``value`` worded when the field has choices."""
+    field = next((f for f in model._meta.concrete_fields if f.attname == key), None)
+    if field is None:
+        return key, value
+    if field.choices:
+        value = dict(field.flatchoices).get(value, value)
+    elif field.is_relation and value is not None:
+        related = field.related_model._base_manager.filter(pk=value)
+        fields = field.related_model._meta.fields
+        blobs = [f.name for f in fields if f.get_internal_type() == "BinaryField"]
+        found = related.defer(*blobs).first()
+        value = str(found) if found is not None else value
+    elif isinstance(value, bool):
+        value = _("yes") if value else _("no")
+    return str(field.verbose_name), value
+
+
+def _history(obj: models.Model) -> list[HistoryLine]:
+    model = type(obj)
     entries = AuditEntry.objects.filter(object_type=obj.audit_type, object_id=str(obj.pk))
-    return list(entries.order_by("-at", "-id"))
+    return [
+        HistoryLine(
+            id=e.id,
+            at=e.at,
+            actor=e.actor,
+            action=str(AUDIT_ACTIONS.get(e.action, e.action)),
+            what=str(model._meta.verbose_name),
+            changes=[_field_words(model, k, v) for k, v in (e.after or {}).items()],
+        )
+        for e in entries.order_by("-at", "-id")
+    ]
 
 
 def _tabs(request: HttpRequest) -> list[tuple[str, str, Any]]:
@@ -241,7 +296,7 @@ def home(request: HttpRequest) -> HttpResponse:
     dues = []
     if user.has_perm("quality.view_equipmentrecord"):
         dues = [
-            (dd.device, due)
+            (dd.device, due, words.kind_label(due.kind))
             for dd in device_dues(visible_devices(user).select_related("unit"), today)
             for due in dd.overdue
         ]
@@ -424,13 +479,19 @@ def register_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         analysis = m.SystemicAnalysis.objects.filter(event=row).first()
         context["analysis"] = analysis
         if analysis is not None:
+            context["causes"] = words.worded_causes(analysis)
             context["history"] = sorted(
                 context["history"] + _history(analysis), key=lambda e: (e.at, e.id), reverse=True
             )
         context["actions"] = m.QualityAction.objects.filter(event=row)
         context["criteria"] = m.EventCriterion.objects.filter(unit=row.unit, active=True)
     elif slug == "risks":
-        context["assessment"] = row.assessment()
+        assessment = row.assessment()
+        context["assessment"] = assessment
+        context["levels"] = (
+            words.word_of(words.RISK_LEVELS, assessment.level_before),
+            words.word_of(words.RISK_LEVELS, assessment.level_after),
+        )
         context["actions"] = m.QualityAction.objects.filter(risk=row)
     elif slug == "audits":
         context["actions"] = m.QualityAction.objects.filter(audit=row)
@@ -444,9 +505,7 @@ def register_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _action_findings(row: m.QualityAction) -> list[Any]:
-    from kerma.quality.actions import findings
-
-    return findings(row.item(), timezone.localdate())
+    return action_findings(row.item(), timezone.localdate())
 
 
 # ---- events: systemic analysis, import, template, review report ---------------------------
@@ -596,11 +655,48 @@ def review_report(request: HttpRequest) -> HttpResponse:
 # ---- the programme ------------------------------------------------------------------------
 
 
-PROGRAMME_COLUMNS = ["source", "title", "owner", "due_on", "status", "done_on", "overdue"]
+PROGRAMME_COLUMNS = [
+    "source",
+    "title",
+    "owner",
+    "due_on",
+    "status",
+    "done_on",
+    "overdue",
+    "evidence_name",
+    "effectiveness_checked_on",
+    "effectiveness_check",
+]
+
+
+def _programme_labels() -> dict[str, str]:
+    return {
+        "source": _("Source"),
+        "title": _("Action"),
+        "owner": _("Owner"),
+        "due_on": _("Due on"),
+        "status": _("Status"),
+        "done_on": _("Done on"),
+        "overdue": _("Overdue"),
+        "evidence_name": _("Evidence of completion"),
+        "effectiveness_checked_on": _("Effectiveness checked on"),
+        "effectiveness_check": _("Effectiveness check"),
+    }
+
+
+def _worded(row: dict[str, Any]) -> dict[str, Any]:
+    """Return an exported programme row with its source, status and yes/no in words."""
+    return {
+        **row,
+        "source": str(dict(SOURCE_LABELS).get(str(row["source"]), row["source"])),
+        "status": str(dict(m.QualityAction.Status.choices).get(str(row["status"]), row["status"])),
+        "overdue": _("yes") if row["overdue"] else _("no"),
+    }
 
 
 def programme(request: HttpRequest) -> HttpResponse:
-    """The one action programme: every source, overdue first; CSV/XLSX export."""
+    """The one action programme: every source, overdue first, each action with its evidence of
+    completion and its effectiveness check; CSV/XLSX export."""
     require(request, "quality.view_qualityaction")
     today = timezone.localdate()
     items = programme_items(request.user, today)
@@ -615,28 +711,22 @@ def programme(request: HttpRequest) -> HttpResponse:
     rows = [i.as_dict(today) for i in items]
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
-        labels = {
-            "source": _("Source"),
-            "title": _("Action"),
-            "owner": _("Owner"),
-            "due_on": _("Due on"),
-            "status": _("Status"),
-            "done_on": _("Done on"),
-            "overdue": _("Overdue"),
-        }
+        labels = _programme_labels()
         columns = [(c, labels[c]) for c in PROGRAMME_COLUMNS]
-        return exports.download(rows, columns, export, "actions")
+        return exports.download([_worded(r) for r in rows], columns, export, "actions")
+    links = origin_links(items)
     for item, row in zip(items, rows, strict=True):
         row["due"], row["done"] = item.due_on, item.done_on  # dates, worded by the template
+        row["checked"] = item.effectiveness_checked_on
         row["source_label"] = dict(SOURCE_LABELS).get(item.source, item.source)
         row["status_label"] = dict(m.QualityAction.Status.choices).get(item.status, item.status)
-        ref = str(row["ref"])
-        row["link"] = ""
-        kind, _sep, number = ref.partition(":")
-        if kind == "quality":
-            row["link"] = f"/quality/actions/{number}/"
-        elif kind == "followup":
-            row["link"] = f"/followup/alerts/{number}/"
+        row["link"] = links.get(item.ref, "")
+        kind, _sep, number = item.ref.partition(":")
+        row["follow_link"] = (
+            reverse("quality_completion", args=[kind, int(number)])
+            if kind in COMPLETION_SOURCES
+            else row["link"]
+        )
     return render(
         request,
         "quality/programme.html",
@@ -648,6 +738,50 @@ def programme(request: HttpRequest) -> HttpResponse:
             statuses=m.QualityAction.Status.choices,
             chosen={"source": source, "status": status, "overdue": request.GET.get("overdue")},
             can_add=request.user.has_perm("quality.add_qualityaction"),
+        ),
+    )
+
+
+# Sources whose actions live in another app: their evidence and effectiveness check are kept
+# here (:class:`~kerma.web.quality.models.ActionCompletion`).
+COMPLETION_SOURCES = ("nrd", "followup")
+
+
+def action_completion(request: HttpRequest, source: str, ref: int) -> HttpResponse:
+    """The evidence of completion and the effectiveness check of an NRD corrective action or a
+    follow-up decision (their own pages keep what, who, when): shown to the programme's
+    readers, recorded by those who may change the programme's actions; audited."""
+    require(request, "quality.view_qualityaction")
+    item, unit, link = origin(request.user, source, ref)
+    record = m.ActionCompletion.objects.filter(source=source, ref=ref).first()
+    can_change = request.user.has_perm("quality.change_qualityaction")
+    form = None
+    if can_change or request.method == "POST":
+        require(request, "quality.change_qualityaction")
+        form = forms.CompletionForm(
+            request.POST or None, request.FILES or None, user=request.user, instance=record
+        )
+        if request.method == "POST" and form.is_valid():
+            form.instance.unit, form.instance.source, form.instance.ref = unit, source, ref
+            with acting_as(actor_of(request.user)):
+                form.save_with(actor_of(request.user))
+            messages.success(request, _("Saved."))
+            return redirect("quality_completion", source=source, ref=ref)
+    language = get_language() or "fr"
+    return render(
+        request,
+        "quality/completion.html",
+        _context(
+            request,
+            "programme",
+            item=item,
+            source_label=dict(SOURCE_LABELS).get(source, source),
+            status_label=dict(m.QualityAction.Status.choices).get(item.status, item.status),
+            link=link,
+            record=record,
+            form=form,
+            findings=[n.text(language) for n in action_findings(item, timezone.localdate())],
+            history=_history(record) if record else [],
         ),
     )
 
@@ -759,7 +893,14 @@ def equipment(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         rows = [
-            {"device": str(d.device), **due.as_dict()} for d in dues for due in d.dues
+            {
+                "device": str(d.device),
+                **due.as_dict(),
+                "kind": words.kind_label(due.kind),
+                "overdue": _("yes") if due.overdue else _("no"),
+            }
+            for d in dues
+            for due in d.dues
         ]
         columns = [
             ("device", _("Device")),
@@ -779,7 +920,6 @@ def equipment(request: HttpRequest) -> HttpResponse:
             dues=dues,
             today=today,
             can_add=request.user.has_perm("quality.add_controlrecord"),
-            kinds=dict(m.Periodicity.Kind.choices),
         ),
     )
 
@@ -805,7 +945,6 @@ def equipment_device(request: HttpRequest, device_id: int) -> HttpResponse:
             controls=m.ControlRecord.objects.filter(device=device),
             contracts=m.MaintenanceContract.objects.filter(device=device),
             nonconformities=m.NonConformity.objects.filter(device=device),
-            kinds=dict(m.Periodicity.Kind.choices),
         ),
     )
 
