@@ -16,7 +16,7 @@ Read (PS3.16, PS3.3):
 
 Only these concepts are read: the patient's name (TID 1007 Subject Name, Patient's Name) is
 never taken for a participant. Names are kept as written (the people register matches them,
-:func:`kerma.people.name_key`); a name that is a placeholder rather than a person
+:func:`kerma.people.normalise_name`); a name that is a placeholder rather than a person
 (:data:`kerma.dicom.quirks.NOT_A_PERSON`) and an empty one are left out.
 """
 
