@@ -104,3 +104,20 @@ def test_generate_demo_cardiology_reports_are_complete(demo):
     ):
         assert counts[code] == len(events), code
     assert 1 <= total * 1e4 <= 2000  # Gy.cm2
+
+
+def test_demo_cath_lab_and_ge_scanner_name_their_staff(demo):
+    from kerma.dicom.reader import read_dose_object
+
+    root, files, _calls = demo
+    named: dict[str, set[str]] = {}
+    for path in files:
+        report = read_dose_object(path)
+        for participant in report.participants:
+            named.setdefault(path.parent.name, set()).add(participant.name)
+    assert set(named) == {"cath_lab", "ct_revolution"}
+    assert named["cath_lab"] <= {"LEROY^Anne", "MERCIER^Paul", "MOREAU^Julie", "MARTIN^Sophie",
+                                 "DURAND^Thomas"}
+    assert {"LEROY^Anne", "MARTIN^Sophie"} <= named["cath_lab"]
+    assert named["ct_revolution"] & {"PETIT^Julien", "GIRARD^Laura"}
+    assert "MERCIER^Paul" in named["ct_revolution"]

@@ -252,6 +252,47 @@ def _stable_int(text: str) -> int:
     return value
 
 
+# The staff the cath lab's and the GE scanner's reports name (fictitious, DICOM Family^Given):
+# shares out of 20 exams → (cardiologist or radiographer administering, operators, physician
+# authorising). The people register of the demo (kerma.web.people.demo) has most of them
+# qualified on their device; DURAND^Thomas (a nurse) and MOREAU^Julie (a locum cardiologist)
+# are in no register, GIRARD^Laura is a newcomer trained but not yet qualified on the CT, and
+# MERCIER^Paul authorises CT exams without a qualification on the scanner.
+_STAFF: dict[str, tuple[tuple[int, str, tuple[str, ...], str], ...]] = {
+    "cath_lab": (
+        (14, "LEROY^Anne", ("MARTIN^Sophie",), "LEROY^Anne"),
+        (3, "MERCIER^Paul", ("MARTIN^Sophie",), "MERCIER^Paul"),
+        (2, "LEROY^Anne", ("DURAND^Thomas",), "LEROY^Anne"),
+        (1, "MOREAU^Julie", ("MARTIN^Sophie",), "MOREAU^Julie"),
+    ),
+    "ct_revolution": (
+        (17, "PETIT^Julien", ("PETIT^Julien",), "MERCIER^Paul"),
+        (3, "GIRARD^Laura", ("GIRARD^Laura",), "MERCIER^Paul"),
+    ),
+}
+
+
+def _staffed(spec: DemoDevice, study: Study) -> Study:
+    """Return ``study`` naming its staff when the device's reports do (:data:`_STAFF`), chosen
+    from the accession number: no draw from the random streams, so every dose stays as it was."""
+    shares = _STAFF.get(spec.key)
+    if not shares:
+        return study
+    pick = _stable_int(study.accession_number) % sum(share for share, *_ in shares)
+    for share, administering, operators, authorizing in shares:
+        if pick < share:
+            physician = administering if spec.kind == "cath" else authorizing
+            return replace(
+                study,
+                operators=operators,
+                performing_physician=physician,
+                administering=administering,
+                authorizing=authorizing,
+            )
+        pick -= share
+    raise AssertionError("unreachable")  # pragma: no cover - the shares cover every pick
+
+
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return median * math.exp(rng.gauss(0.0, sigma))
 
@@ -586,7 +627,7 @@ def _ct_exam(
         if patient.age_years is not None and patient.age_years < 18:
             choices = tuple(p for p in _CT_PROTOCOLS if p.description in _CT_CHILD_PROTOCOLS)
         protocol = rng.choices(choices, weights=[p.weight for p in choices])[0]
-    study = gen.study(when, protocol.description)
+    study = _staffed(spec, gen.study(when, protocol.description))
     acquisitions = _ct_acquisitions(gen, rng, when, protocol, patient, ge=ge)
     quirks = set(spec.quirks)
     if ge and patient.weight_kg is None and patient.age_years is not None:
@@ -1082,7 +1123,7 @@ def _cath_exam(
 ) -> None:
     pci = rng.random() < 0.32
     patient = gen.population.pick(spec, rng, when, child=False)
-    study = gen.study(when, "ANGIOPLASTIE CORONAIRE" if pci else "CORONAROGRAPHIE")
+    study = _staffed(spec, gen.study(when, "ANGIOPLASTIE CORONAIRE" if pci else "CORONAROGRAPHIE"))
     events = _cath_events(
         gen, rng, when + timedelta(minutes=rng.randint(5, 15)), pci=pci, patient=patient
     )
@@ -1256,7 +1297,7 @@ def _followup_cases(
         if who not in persons:
             persons[who] = gen.population.new_person(when.date(), child=False, age_range=(58, 82))
         patient = _Population.as_patient(persons[who], spec, rng, when)
-        study = gen.study(when, label)
+        study = _staffed(spec, gen.study(when, label))
         events = _cath_events(
             gen, rng, when + timedelta(minutes=10), pci=True, patient=patient,
             total_dap=dap, fluoro_time=fluoro, views=views,

@@ -185,6 +185,25 @@ def set_filters(event: Event, found: list[tuple[str, float]]) -> None:
     event.filters = " + ".join(f"{m} {t:g} mm" for m, t in found) if len(found) > 1 else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A person a dose object names as taking part in the exam (staff, never the patient).
+
+    ``name``: as written (a DICOM person name, ``Family^Given`` or free text); ``role``: a key
+    of :data:`kerma.dicom.codes.PERSON_ROLES` for the TID 1020 roles Kerma names, ``operator``
+    (Operators' Name), ``performing_physician``, ``physician_of_record``, ``observer`` (TID 1002
+    person observer), else the role's code meaning as written; ``source``: where it was read,
+    ``TID 1020``, ``TID 1002`` or the header tag, e.g. ``(0008,1070)``; ``person_id`` and
+    ``organization``: the optional TID 1020 Person ID and Organization Name.
+    """
+
+    name: str
+    role: str
+    source: str
+    person_id: str = ""
+    organization: str = ""
+
+
 @dataclass(slots=True)
 class DoseReport:
     """One dose object (RDSR, radiopharmaceutical RDSR, image header, dose screen) read."""
@@ -207,6 +226,8 @@ class DoseReport:
     # The same findings as ``warnings`` (which keeps their English text for scripts and old
     # readers), as notices the shell words in the reader's language.
     warning_notices: list[Notice] = field(default_factory=list)
+    # The staff the object names (TID 1020 participants, Operators' Name...), each once.
+    participants: list[Participant] = field(default_factory=list)
 
     def warn(self, found: Notice) -> None:
         """Add ``found`` to the report's warnings: its notice and its English text."""

@@ -1,11 +1,12 @@
 """The people register and the staff exposure assessment in a real browser: a quality manager
 records a person and a certificate (status and history shown), a physicist enters the seeds'
 TAVI assessment and reads 3,6 / 104,5 / 44,25 mSv, category A, the lens over its limit and the
-protection that fixes it; an inspector reads without any form."""
+protection that fixes it; an inspector reads without any form, and the operators the exams
+name without a qualification on the device."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from browsing import sign_in
@@ -53,7 +54,8 @@ def test_tavi_assessment_page(page, unit):
     page.fill("textarea[name=dose_source]", "valeurs annuelles de la PCR (séminaire 2019)")
     page.fill("input[name=volume]", "470")
     page.fill("textarea[name=protections_lines]", "protection | individual | whole_body=97%")
-    page.fill("textarea[name=candidates_lines]", "lunettes plombées | individual | lens=0.6")
+    # The upper end of the published range (Fetterly et al., JACC Cardiovasc Interv 2017).
+    page.fill("textarea[name=candidates_lines]", "lunettes plombées | individual | lens=62%")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     organs = page.locator("#organs").inner_text()
@@ -74,3 +76,32 @@ def test_inspector_reads_without_forms(page, unit):
     assert response.status == 403
     page.goto("/people/staff/")
     assert page.locator("text=Nouvelle évaluation").count() == 0
+
+
+def test_operators_from_the_exams(page, unit):
+    from django.utils import timezone
+
+    from kerma.web.dose.models import Exam, Participant, Report
+
+    exam = Exam.objects.filter(device=unit.room).first()
+    exam.study_date = timezone.localdate() - timedelta(days=10)
+    exam.save()
+    report = Report.objects.create(
+        sop_instance_uid="1.2.250.1.rx.report", sop_class_uid="1.2.840.10008.5.1.4.1.1.88.67",
+        exam=exam, source="rdsr", modality="DX", sha256="0" * 64, archive_path="x.dcm",
+    )
+    Participant.objects.create(exam=exam, report=report, name="DURAND^Thomas",
+                               role="operator", source="(0008,1070)")
+    sign_in(page, "inspector", next_path="/people/qualifications/")
+    assert "1 opérateur" in page.locator("#operators").inner_text()
+    with page.expect_navigation():
+        page.click("text=Voir les opérateurs par dispositif")
+    row = page.locator("#operators-table tbody tr", has_text="DURAND^Thomas")
+    assert "Salle 1 (Ysio)" in row.inner_text() and "non inscrit au registre" in row.inner_text()
+    page.select_option("select[name=device]", str(unit.ct.pk))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator("#operators-table tbody tr", has_text="DURAND^Thomas").count() == 0
+    with page.expect_download() as download:
+        page.click("text=CSV")
+    assert download.value.suggested_filename.endswith(".csv")

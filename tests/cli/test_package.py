@@ -29,6 +29,7 @@ GROUPS = {
     "equipment": ("due", "notify"),
     "people": ("add", "list"),
     "training": ("add", "status", "notify"),
+    "qualification": ("unrecorded",),
     "staff": ("assess",),
     "patient": ("show",),
     "pregnancy": ("unchecked",),

@@ -1,7 +1,7 @@
 """The typer application of the ``kerma`` command: its own commands (version, import, exams,
 devices, reprocess, serve, manage) and the command groups of the other modules of
 :mod:`kerma.cli` (dicom, nrd, reference, followup, user, skindose, demo, people,
-training, staff, patient, report, pregnancy, survey).
+training, qualification, staff, patient, report, pregnancy, survey).
 
 The console script enters through :data:`kerma.cli.app`, which hands every command to this
 application except ``kerma skindose``, dispatched straight to :mod:`kerma.cli.skindose`.
@@ -41,7 +41,7 @@ from kerma.cli.followup import followup_app
 from kerma.cli.nrd import nrd_app
 from kerma.cli.patients import patient_app, pregnancy_app
 from kerma.cli.patients import report as report_command
-from kerma.cli.people import people_app, training_app
+from kerma.cli.people import people_app, qualification_app, training_app
 from kerma.cli.quality import actions_app, equipment_app, events_app
 from kerma.cli.reference import reference_app
 from kerma.cli.skindose import HELP as SKINDOSE_HELP
@@ -363,6 +363,7 @@ app.add_typer(actions_app, name="actions")
 app.add_typer(equipment_app, name="equipment")
 app.add_typer(people_app, name="people")
 app.add_typer(training_app, name="training")
+app.add_typer(qualification_app, name="qualification")
 app.add_typer(staff_app, name="staff")
 app.add_typer(patient_app, name="patient")
 app.add_typer(pregnancy_app, name="pregnancy")

@@ -8,7 +8,13 @@
 - ``kerma training status [--on DATE] [--json]``: each person's ``valid_until`` and ``status``
   (``valid``, ``expiring``, ``expired``, ``missing``) on a day (default today);
 - ``kerma training notify [--on DATE]``: e-mail the training expiring or expired (once per
-  certificate and address; nothing without ``KERMA_SMTP_HOST``).
+  certificate and address; nothing without ``KERMA_SMTP_HOST``);
+- ``kerma qualification unrecorded [--device ID] [--from DATE] [--to DATE] [--json]``: the
+  operators the exams name on each device (last 365 days by default) who have no workstation
+  qualification or training recorded on it, or are not in the register — per operator
+  ``device``, ``device_id``, ``operator``, ``spellings``, ``roles``, ``exams``, ``first_seen``,
+  ``last_seen``, ``person_id``, ``person`` and ``missing`` (``register``, ``qualification``,
+  ``device_training``).
 
 Professions and domains are the codes of :mod:`kerma.people`. Changes are audited under
 ``--by`` (default ``KERMA_USER`` or the login name). Data on standard output, messages on
@@ -18,7 +24,7 @@ standard error; exit 2 on bad input.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 import typer
@@ -28,9 +34,11 @@ from rich.table import Table
 from kerma.cli.common import (
     ByOption,
     JsonOption,
+    OnlyDeviceOption,
     acting,
     check_choice,
     fail,
+    find_device,
     parse_day,
     print_json,
     setup,
@@ -47,6 +55,18 @@ training_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+qualification_app = typer.Typer(
+    help="Workstation qualification (2019-DC-0660): operators seen in the exams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@qualification_app.callback()
+def qualification() -> None:
+    """Workstation qualification (2019-DC-0660): operators seen in the exams."""
+
 
 PROFESSIONS = [p.value for p in Profession]
 DOMAINS = [d.value for d in Domain]
@@ -185,3 +205,53 @@ def notify(
 
     sent = notify_training(day)
     typer.echo(json.dumps({"sent": sent}))
+
+
+@qualification_app.command("unrecorded")
+def unrecorded(
+    device: OnlyDeviceOption = None,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help="First study date, YYYY-MM-DD (default: --to - 365 days)"),
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last study date, YYYY-MM-DD (default today)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Operators named by the exams without a qualification or training recorded on the
+    device, or not in the register, with their exams and when they were seen."""
+    period_to = parse_day(last, "--to") or date.today()
+    period_from = parse_day(first, "--from") or period_to - timedelta(days=365)
+    if period_from > period_to:
+        raise fail("--from is after --to")
+    setup()
+    from kerma.web.dose.models import Device
+    from kerma.web.people.services import operators_without_qualification
+
+    devices = Device.objects.all()
+    if device is not None:
+        find_device(device)
+        devices = devices.filter(pk=device)
+    names = {str(d.pk): str(d) for d in devices}
+    rows = [
+        {**r.as_dict(), "device": names.get(r.device, r.device), "device_id": int(r.device)}
+        for r in operators_without_qualification(devices, period_from, period_to)
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"Operators without a recorded qualification, {period_from} to {period_to}")
+    for column in ("device", "operator", "roles", "exams", "last_seen", "person", "missing"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["device"],
+            r["operator"],
+            ", ".join(r["roles"]),
+            str(r["exams"]),
+            r["last_seen"] or "",
+            r["person"] or "",
+            ", ".join(r["missing"]),
+        )
+    Console().print(table)

@@ -372,6 +372,29 @@ INTENTS: dict[str, Code] = {
     "combined": srt("R-002E9", "Combined Diagnostic and Therapeutic Procedure"),
 }
 OBSERVER_TYPE = dcm("121005", "Observer Type")
+
+# --- persons taking part (TID 1020 Person Participant; TID 1002 person observer) ------------
+# PS3.16 TID 1020 rows: 113870 Person Name (PNAME) HAS PROPERTIES 113875 Person Role in
+# Procedure (CODE, $PersonProcedureRole), 113871 Person ID, 113872 Person ID Issuer, 113873
+# Organization Name (TEXT), 113874 Person Role in Organization (CODE, CID 7452).
+PERSON_NAME = dcm("113870", "Person Name")
+PERSON_ID = dcm("113871", "Person ID")
+PERSON_ID_ISSUER = dcm("113872", "Person ID Issuer")
+ORGANIZATION_NAME = dcm("113873", "Organization Name")
+PERSON_ROLE_IN_ORGANIZATION = dcm("113874", "Person Role in Organization")
+PERSON_ROLE_IN_PROCEDURE = dcm("113875", "Person Role in Procedure")
+#: TID 1002 Observer Context, observer type person: the person who made the observations.
+PERSON_OBSERVER_NAME = dcm("121008", "Person Observer Name")
+#: CID 7453 Performing Roles used by the dose reports (TID 10001 / 10003 / 10011 / 10022).
+IRRADIATION_AUTHORIZING = dcm("113850", "Irradiation Authorizing")
+IRRADIATION_ADMINISTERING = dcm("113851", "Irradiation Administering")
+#: Role keys Kerma stores for the CID 7453 codes it names (other roles keep their meaning).
+PERSON_ROLES: dict[Code, str] = {
+    IRRADIATION_AUTHORIZING: "irradiation_authorizing",
+    IRRADIATION_ADMINISTERING: "irradiation_administering",
+    dcm("121094", "Performing"): "performing",
+    dcm("121099", "Assisting"): "assisting",
+}
 DEVICE = dcm("121007", "Device")
 END_OF_IRRADIATION = dcm("113810", "End of X-Ray Irradiation")
 STUDY = dcm("113014", "Study")

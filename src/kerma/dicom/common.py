@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from kerma.dicom import deidentify, quirks
+from kerma.dicom.participants import header_participants
 from kerma.dicom.rawfile import RawDataset
 from kerma.dose import DeviceIdentity, DoseReport, PatientInfo
 from kerma.patients.risk import pregnancy_status
@@ -175,4 +176,5 @@ def report_from_header(ds: RawDataset, source: str, modality: str) -> DoseReport
     report.device = device_from_header(ds)
     report.patient = patient_from_header(ds, report.study_date)
     report.procedure = procedure_from_header(ds)
+    report.participants = header_participants(ds)
     return report

@@ -7,6 +7,13 @@ Patient ID becomes the installation's keyed pseudonym (:func:`kerma.privacy.pseu
 so that reading the archived copy again gives the same exam, and the object states that its
 identity was removed by Kerma (Patient Identity Removed, De-identification Method), so that the
 pseudonym is not hashed a second time.
+
+The staff the object names are kept: Operators' Name (0008,1070), Performing Physician's Name
+(0008,1050), Physicians of Record (0008,1048), Referring Physician's Name and the TID 1020
+Person Participant and TID 1002 person-observer items. They identify professionals in their
+work, not the patient; the people register matches them against workstation qualifications
+(decision 2019-DC-0660, :mod:`kerma.dicom.participants`), and reprocessing an archived copy must
+find them again. Only the subject context items (TID 1007) and the patient's attributes go.
 """
 
 from __future__ import annotations

@@ -51,6 +51,11 @@ def ucum(unit: str | None) -> str | None:
 # Clarity writes 0.0): it is unknown, not zero.
 ZERO_WEIGHT_IS_UNKNOWN = True
 
+# Person names that are placeholders, not persons (compared in lower case): left out of the
+# staff an exam names. Seen: "Nobody" in the TID 1020 participants of the GE and Toshiba
+# PixelMed CT dose reports; the others are the usual fillers of a required name.
+NOT_A_PERSON = frozenset({"nobody", "unknown", "anonymous", "none", "n/a", "na", "-", "?"})
+
 # Ages beyond this come from birth dates blanked or shifted by anonymisation (seen: 162 years in
 # an anonymised Siemens AXIOM-Artis report): unknown, not a centenarian.
 MAX_AGE_YEARS = 125

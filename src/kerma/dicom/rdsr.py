@@ -18,6 +18,7 @@ from kerma.dicom.common import (
     parse_datetime,
     report_from_header,
 )
+from kerma.dicom.participants import distinct, sr_participants
 from kerma.dicom.private import read_siemens_radsum
 from kerma.dicom.rawfile import RawDataset
 from kerma.dicom.srtree import Code, ContentItem, content_of
@@ -59,15 +60,22 @@ class _Values:
         return self.num(parent.first(concept), dimension)
 
 
-def _normalise_codes(items: Iterable[ContentItem]) -> None:
-    """Rewrite SNOMED CT codes of the tree into the SNOMED-RT spelling, in place."""
+def _normalise_codes(items: Iterable[ContentItem]) -> list[ContentItem]:
+    """Rewrite SNOMED CT codes of the tree into the SNOMED-RT spelling, in place; return the
+    PNAME items met on the way (the persons named: one walk over a tree that may hold tens of
+    thousands of items)."""
     sct = c.SCT_TO_SRT
+    names = []
     for top in items:
         for item in top.iter():
             if item.concept in sct:
                 item.concept = sct[item.concept]
-            if item.value_type == "CODE" and item.value in sct:
+            value_type = item.value_type
+            if value_type == "CODE" and item.value in sct:
                 item.value = sct[item.value]
+            elif value_type == "PNAME":
+                names.append(item)
+    return names
 
 
 def _text(item: ContentItem | None) -> str:
@@ -113,7 +121,7 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
     """
     title = document_title(ds)
     items = content_of(ds)
-    _normalise_codes(items)
+    names = _normalise_codes(items)
     values = _Values()
     if title == c.RADIOPHARMACEUTICAL_DOSE_REPORT:
         report = report_from_header(ds, "rrdsr", "NM")
@@ -135,6 +143,7 @@ def read_dose_sr(ds: RawDataset) -> DoseReport:
         raise DoseObjectError(notice(w.NOT_DOSE_REPORT, title=what))
     _read_observer_context(items, report)
     _read_patient_context(items, report, values)
+    report.participants = distinct([*sr_participants(names), *report.participants])
     for found in values.warnings:
         report.warn(found)
     return report

@@ -37,7 +37,7 @@ from kerma.dose import (
 from kerma.dose import Event as CoreEvent
 from kerma.exams import combine_reports
 from kerma.privacy import is_test_patient, pseudonymise
-from kerma.web.dose.models import Device, Event, Exam, Report
+from kerma.web.dose.models import Device, Event, Exam, Participant, Report
 from kerma.web.dose.rows import EVENT_COLUMNS, insert_events
 from kerma.web.dose.signals import exam_stored
 
@@ -386,6 +386,26 @@ def _apply_patient(exam: Exam, report: DoseReport) -> None:
         exam.pregnancy_status = patient.pregnancy_status
 
 
+def _store_participants(row: Report, exam: Exam, report: DoseReport, *, replacing: bool) -> None:
+    """Write the staff ``report`` names as its row's participants in ``exam`` (those of the
+    version it replaces deleted first: a corrected report may name other people)."""
+    if replacing:
+        Participant.objects.filter(report=row).delete()
+    if report.participants:
+        Participant.objects.bulk_create(
+            Participant(
+                exam=exam,
+                report=row,
+                name=p.name,
+                role=p.role,
+                source=p.source,
+                person_id=p.person_id,
+                organization=p.organization,
+            )
+            for p in report.participants
+        )
+
+
 def _store(
     report: DoseReport,
     data: bytes,
@@ -437,6 +457,7 @@ def _store(
         dropped = existing.pk if existing is not None and previous_exam_id == exam.pk else None
         parsed = _reports_of(exam, report, row, dropped=dropped, from_archive=from_archive)
     _rebuild_exam(exam, parsed, fresh=fresh, row=row)
+    _store_participants(row, exam, report, replacing=existing is not None)
     known.reports[row.sop_instance_uid] = row
     known.exams[exam.study_uid] = exam
     if previous_exam_id is not None and previous_exam_id != exam.pk:

@@ -14,6 +14,8 @@ later (29 February → 28 February); it is *expired* the day after. It is *expir
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,10 +231,158 @@ def qualifications_to_do(
     return found
 
 
+# Words of a name that are titles, not names (compared without accents, in lower case).
+_TITLES = frozenset(
+    {"dr", "docteur", "doctor", "pr", "prof", "professeur", "professor", "m", "mr", "mme",
+     "mrs", "ms", "mlle"}
+)
+
+
 def normalise_name(name: str) -> str:
-    """Return a person's name as compared with DICOM person names: ``FAMILY^Given`` and
-    ``Family Given`` both become ``family given`` (case, carets and spaces folded)."""
-    return " ".join(name.replace("^", " ").replace(",", " ").lower().split())
+    """Return a person's name as compared with DICOM person names (the match key).
+
+    Case, accents, punctuation and word order are folded and titles dropped, so that
+    ``LEROY^Anne`` (DICOM ``Family^Given``), ``Dr Anne Leroy`` and ``Léroy, anne`` give the same
+    key; the ideographic and phonetic groups of a DICOM name (after ``=``) are ignored.
+    """
+    alphabetic = name.split("=", 1)[0]
+    decomposed = unicodedata.normalize("NFKD", alphabetic)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    words = re.sub(r"[\^,.;'’\-_/]+", " ", plain).split()
+    return " ".join(sorted(w for w in words if w not in _TITLES))
+
+
+def name_keys(*names: str) -> set[str]:
+    """Return the match keys of a person's names: their register name and the spellings they
+    have in the dose reports (one or several, separated by ``;`` or new lines)."""
+    keys = set()
+    for text in names:
+        for name in re.split(r"[;\n]", text or ""):
+            key = normalise_name(name)
+            if key:
+                keys.add(key)
+    return keys
+
+
+# Roles that name a person who did not work on the device during the exam: not operators.
+NOT_AT_THE_DEVICE = frozenset({"physician_of_record", "referring", "requesting"})
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A person named by an exam: ``exam`` (any key), ``device`` (a label), the study date,
+    the name as written and the role (:class:`kerma.dose.Participant`)."""
+
+    exam: object
+    device: str
+    on: date | None
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredPerson:
+    """A person of the register as the rule sees them: ``key`` (any id), their names' match
+    keys (:func:`name_keys`), and per device label the dates of their qualifications and of
+    their device trainings."""
+
+    key: object
+    name: str
+    keys: frozenset[str]
+    qualified: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    trained: dict[str, tuple[date, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UnrecordedOperator:
+    """An operator seen on a device whose register lacks something for that device.
+
+    ``missing``: ``register`` (no person of that name), ``qualification`` (no workstation
+    qualification on the device dated by the period's end), ``device_training`` (likewise, no
+    training on the device); ``person``: the register's key when matched.
+    """
+
+    device: str
+    operator: str
+    spellings: tuple[str, ...]
+    roles: tuple[str, ...]
+    exams: int
+    first_seen: date | None
+    last_seen: date | None
+    person: object | None
+    person_name: str
+    missing: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON form (the command's keys)."""
+        return {
+            "device": self.device,
+            "operator": self.operator,
+            "spellings": list(self.spellings),
+            "roles": list(self.roles),
+            "exams": self.exams,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "person_id": self.person,
+            "person": self.person_name or None,
+            "missing": list(self.missing),
+        }
+
+
+def _covered(dates: Iterable[date], until: date) -> bool:
+    return any(d <= until for d in dates)
+
+
+def unrecorded_operators(
+    sightings: Iterable[Sighting], people: Sequence[RegisteredPerson], until: date
+) -> list[UnrecordedOperator]:
+    """Return, per device and operator, the operators seen in the exams without a recorded
+    workstation qualification or device training on that device dated on or before ``until``
+    (the period's end), or not in the register at all (decision 2019-DC-0660).
+
+    Operators are the persons the exams name in any role but :data:`NOT_AT_THE_DEVICE`; one
+    operator is one match key (:func:`normalise_name`) per device, whatever the spellings;
+    ``exams`` counts distinct exams. Sorted by device, then most exams first.
+    """
+    by_key: dict[str, RegisteredPerson] = {}
+    for person in people:
+        for key in person.keys:
+            by_key.setdefault(key, person)
+    groups: dict[tuple[str, str], list[Sighting]] = {}
+    for seen in sightings:
+        key = normalise_name(seen.name)
+        if key and seen.role not in NOT_AT_THE_DEVICE:
+            groups.setdefault((seen.device, key), []).append(seen)
+    found = []
+    for (device, key), seen in groups.items():
+        person = by_key.get(key)
+        missing = []
+        if person is None:
+            missing = ["register", "qualification", "device_training"]
+        else:
+            if not _covered(person.qualified.get(device, ()), until):
+                missing.append("qualification")
+            if not _covered(person.trained.get(device, ()), until):
+                missing.append("device_training")
+        if not missing:
+            continue
+        dates = [s.on for s in seen if s.on is not None]
+        spellings = tuple(dict.fromkeys(s.name.strip() for s in seen))
+        found.append(
+            UnrecordedOperator(
+                device=device,
+                operator=spellings[0],
+                spellings=spellings,
+                roles=tuple(sorted({s.role for s in seen})),
+                exams=len({s.exam for s in seen}),
+                first_seen=min(dates, default=None),
+                last_seen=max(dates, default=None),
+                person=person.key if person else None,
+                person_name=person.name if person else "",
+                missing=tuple(missing),
+            )
+        )
+    return sorted(found, key=lambda r: (r.device, -r.exams, normalise_name(r.operator)))
 
 
 def unqualified_operators(

@@ -43,7 +43,13 @@ def test_demo_team_and_assessments():
     assert (tavi.result["whole_body_msv"], tavi.result["extremities_msv"],
             tavi.result["lens_msv"]) == (3.6, 104.5, 44.25)
     assert tavi.result["category"] == "A" and tavi.result["over_limit"] == ["lens"]
-    assert tavi.result["fixes"][0]["protection"].startswith("lunettes plombées")
+    # Lead glasses at both ends of the published range (Fetterly et al. 2017): 62 % brings the
+    # lens under 20 mSv (55 % needed), 27 % does not.
+    fixes = [f["protection"] for f in tavi.result["fixes"]]
+    assert len(fixes) == 1 and fixes[0].startswith("lunettes plombées — 62 %")
+    assert "Fetterly" in fixes[0] and "Fetterly" in tavi.notes
+    assert {c["attenuation"]["lens"] for c in tavi.candidates} == {0.27, 0.62}
+    assert tavi.result["required_attenuation"]["lens"] == pytest.approx(1 - 20 / 44.25, abs=1e-4)
     coronary = StaffAssessment.objects.get(volume_source="database")
     assert coronary.volume == pytest.approx(73 * 365 / 366)
     assert seed_people_demo(TODAY) == {"people": 0, "assessments": 0}

@@ -81,6 +81,10 @@ Coded concepts (PS3.16; "SRT" codes as real vendor reports carry them, the quirk
   table positions, 111631 "Average Glandular Dose", 111636 "Entrance Exposure at RP",
   111633 "Compression Thickness", 111632 "Anode Target Material", 111634 "Half Value Layer",
   111031 "Image View".
+- TID 1020 Person Participant (when the study names its staff): 113870 "Person Name" with
+  HAS PROPERTIES 113875 "Person Role in Procedure" = 113850 "Irradiation Authorizing" (report
+  level) or 113851 "Irradiation Administering" (each irradiation event / CT acquisition);
+  the header carries Operators' Name (0008,1070) and Performing Physician's Name (0008,1050).
 - Patient characteristics (TID 10024 in the radiopharmaceutical report; in the X-ray reports
   the same container is added under the templates' extensibility): 121118 "Patient
   Characteristics", 121033 "Subject Age" (a / mo, CID 7456), 121032 "Subject Sex" (M, F, U,

@@ -23,6 +23,7 @@ from kerma.dicom.write.encoder import (
     anatomy,
     check_quirks,
     observer_context,
+    participants_of,
     patient_characteristics,
     procedure_reported,
     round_trip,
@@ -111,6 +112,8 @@ def write_ct_rdsr(
         scope_of_accumulation(enc, study),
         patient_characteristics(enc, patient, quirks),
     ]
+    by_report, by_event = participants_of(enc, study)
+    items.extend(by_report)
     dlps = [round_trip(a.dlp_mgycm) for a in acquisitions if a.dlp_mgycm is not None]
     items.append(
         enc.container(
@@ -122,13 +125,15 @@ def write_ct_rdsr(
             ],
         )
     )
-    items.extend(_ct_acquisition(enc, a, dlp_unit) for a in acquisitions)
+    items.extend(_ct_acquisition(enc, a, dlp_unit, by_event) for a in acquisitions)
     when = report_datetime or last + timedelta(minutes=1)
     return save_xray_report(path, doc, enc, items, template_id="10011", report_datetime=when)
 
 
-def _ct_acquisition(enc: Encoder, acq: CtAcquisition, dlp_unit: Code) -> bytes:
-    """TID 10013 CT Irradiation Event Data."""
+def _ct_acquisition(
+    enc: Encoder, acq: CtAcquisition, dlp_unit: Code, participants: list[bytes]
+) -> bytes:
+    """TID 10013 CT Irradiation Event Data (with the TID 1020 ``participants``)."""
     rel = "CONTAINS"
     try:
         acquisition_type = _ACQUISITION_TYPES[acq.acquisition_type]
@@ -151,6 +156,7 @@ def _ct_acquisition(enc: Encoder, acq: CtAcquisition, dlp_unit: Code) -> bytes:
     dose = _ct_dose(enc, acq, dlp_unit)
     if dose:
         items.append(enc.container(rel, c.CT_DOSE, dose))
+    items.extend(participants)
     return enc.container(rel, c.CT_ACQUISITION, items)
 
 

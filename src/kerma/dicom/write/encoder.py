@@ -126,6 +126,14 @@ class Study:
     start: datetime
     study_id: str = "1"
     referring_physician: str = ""
+    # The staff (DICOM person names, Family^Given): Operators' Name (0008,1070) and Performing
+    # Physician's Name (0008,1050) in every object's header; in the dose reports, TID 1020
+    # Person Participants: ``administering`` (113851, Irradiation Administering) in each
+    # irradiation event, ``authorizing`` (113850, Irradiation Authorizing) at report level.
+    operators: tuple[str, ...] = ()
+    performing_physician: str = ""
+    administering: str = ""
+    authorizing: str = ""
 
 
 @dataclass(frozen=True)
@@ -339,6 +347,14 @@ class Encoder:
         )
         return self.item(body)
 
+    def pname(self, rel: str, concept: Code, name: str, children: Sequence[bytes] = ()) -> bytes:
+        body = (
+            self._head(rel, "PNAME", concept)
+            + self.element(_T_PERSON_NAME, "PN", name.encode())
+            + self._children(children)
+        )
+        return self.item(body)
+
     def num(
         self,
         rel: str,
@@ -413,6 +429,32 @@ def observer_context(enc: Encoder, device: Device) -> list[bytes]:
         if text:
             items.append(enc.text(rel, concept, text))
     return items
+
+
+def person_participant(enc: Encoder, name: str, role: Code) -> bytes:
+    """TID 1020 Person Participant: the person's name with their role in the procedure."""
+    return enc.pname(
+        "CONTAINS",
+        c.PERSON_NAME,
+        name,
+        [enc.code("HAS PROPERTIES", c.PERSON_ROLE_IN_PROCEDURE, role)],
+    )
+
+
+def participants_of(enc: Encoder, study: Study) -> tuple[list[bytes], list[bytes]]:
+    """Return the TID 1020 items of ``study``'s staff: (report level: the person authorising,
+    per irradiation event: the person administering); empty lists for names not given."""
+    report = (
+        [person_participant(enc, study.authorizing, c.IRRADIATION_AUTHORIZING)]
+        if study.authorizing
+        else []
+    )
+    event = (
+        [person_participant(enc, study.administering, c.IRRADIATION_ADMINISTERING)]
+        if study.administering
+        else []
+    )
+    return report, event
 
 
 def scope_of_accumulation(enc: Encoder, study: Study) -> bytes:
@@ -523,6 +565,10 @@ def base_dataset(
     ds.Manufacturer = device.manufacturer
     ds.InstitutionName = device.institution
     ds.ReferringPhysicianName = study.referring_physician
+    if study.performing_physician:
+        ds.PerformingPhysicianName = study.performing_physician
+    if study.operators:
+        ds.OperatorsName = list(study.operators)
     ds.StationName = device.station_name
     ds.StudyDescription = study.description
     ds.SeriesDescription = series_description

@@ -25,6 +25,7 @@ from kerma.dicom.write.encoder import (
     check_quirks,
     lookup,
     observer_context,
+    participants_of,
     patient_characteristics,
     procedure_reported,
     round_trip,
@@ -164,6 +165,7 @@ def write_projection_rdsr(
     if dap_unit not in DAP_UNITS:
         raise ValueError(f"unknown DAP unit {dap_unit!r}; known: {sorted(DAP_UNITS)}")
     enc = xray_encoder(quirks, c.KVP)
+    by_report, by_event = participants_of(enc, study)
     ctx = _ProjectionContext(
         enc=enc,
         kind=kind,
@@ -177,6 +179,7 @@ def write_projection_rdsr(
         if "legacy_exposure_time_code" in quirks
         else c.EXPOSURE_TIME,
         empty_kvp="empty_numeric" in quirks or "empty_numeric_value" in quirks,
+        participants=by_event,
     )
     procedure = c.MAMMOGRAPHY_PROCEDURE if kind == "mammography" else c.PROJECTION_PROCEDURE
     items = [
@@ -194,6 +197,7 @@ def write_projection_rdsr(
             )
         )
     items.append(patient_characteristics(enc, patient, quirks))
+    items.extend(by_report)
     planes = [p for p in ("single", "A", "B") if any(e.plane == p for e in events)]
     for plane in planes:
         items.append(_accumulated(ctx, plane, [e for e in events if e.plane == plane]))
@@ -228,6 +232,7 @@ class _ProjectionContext:
     text_reference_point: bool
     exposure_time_concept: Code
     empty_kvp: bool
+    participants: list[bytes]  # TID 1020 items of each irradiation event
 
     def dap(self, gycm2: float) -> float:
         """DAP as written (in the report's DAP unit), already round-tripped."""
@@ -341,6 +346,7 @@ def _projection_event(ctx: _ProjectionContext, ev: ProjectionEvent) -> bytes:
     items.extend(_event_positions(enc, ev, ctx.kind))
     if ev.comment:
         items.append(enc.text(rel, c.COMMENT, ev.comment))
+    items.extend(ctx.participants)
     return enc.container(rel, c.IRRADIATION_EVENT, items)
 
 

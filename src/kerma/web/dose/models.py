@@ -242,6 +242,32 @@ class Event(models.Model):
         return f"{self.kind} {self.uid}"
 
 
+class Participant(models.Model):
+    """A person a dose report names as taking part in its exam: the operator, the person who
+    administered or authorised the irradiation, the performing physician (see
+    :mod:`kerma.dicom.participants`). Staff names as written, never the patient's: they are
+    kept whatever the identifier settings (the people register matches them against workstation
+    qualifications, decision 2019-DC-0660). Rewritten with its report."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="participants")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="participants")
+    name = models.TextField(help_text=_("As written in the report (DICOM Family^Given)"))
+    role = models.CharField(max_length=64)
+    source = models.CharField(
+        max_length=16, help_text=_("Template (TID 1020, TID 1002) or header tag it was read from")
+    )
+    person_id = models.TextField(blank=True)
+    organization = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("exam participant")
+        verbose_name_plural = _("exam participants")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
 class QuarantinedFile(models.Model):
     """An input that could not be read or stored, kept aside with the reason."""
 

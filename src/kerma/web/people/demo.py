@@ -68,12 +68,30 @@ TAVI_SOURCE = (
     "valeurs annuelles 3,6 / 104,5 / 44,25 mSv pour 470 TAVI par an à 40 cm, atténuation de 97 % "
     "du corps entier ; doses par procédure déduites de ces valeurs (non mesurées ici)."
 )
+# Lead glasses: no single published attenuation applies to a TAVI operator. A phantom study
+# measured 27 % to 62 % less dose to the lens of the eye facing the scatter with two
+# representative types of lead glasses, and no protection of the other eye (Fetterly K,
+# Schueler B, Grams M et al., "Head and neck radiation dose and radiation safety for
+# interventional physicians", JACC Cardiovasc Interv 2017, doi:10.1016/j.jcin.2016.11.026); a
+# Monte Carlo study of clinical use found 22 % or less for the eye nearest the source with
+# standard models (da Silva EH, Martin CJ, Vanhavere F et al., J Radiol Prot 2022;42:031501).
+# The demo offers both ends of the measured range as candidates: the page then shows that only
+# the upper one brings the lens under 20 mSv (55 % needed), and the unit must measure its own.
+LEAD_GLASSES_SOURCE = "Fetterly et al., JACC Cardiovasc Interv 2017, doi:10.1016/j.jcin.2016.11.026"
+LEAD_GLASSES = tuple(
+    {"name": f"lunettes plombées — {pct} % ({bound}, {LEAD_GLASSES_SOURCE})",
+     "kind": "individual", "attenuation": {"lens": pct / 100}}
+    for pct, bound in ((27, "borne basse publiée"), (62, "borne haute publiée"))
+)
 TAVI_NOTES = (
     "Moyens de protection collective cités par la présentation (bas volet, extension verticale "
     "du bas volet, champ atténuateur, fenêtre plexi Pb, calot) : leur tableau d'atténuation est "
-    "une image sans valeurs dans le texte ; à saisir depuis la mesure du service. Les lunettes "
-    "plombées portent une valeur d'exemple (60 % au cristallin) à remplacer par celle du "
-    "fabricant."
+    "une image sans valeurs dans le texte ; à saisir depuis la mesure du service. Lunettes "
+    "plombées : atténuation au cristallin de l'œil exposé au diffusé mesurée entre 27 % et 62 % "
+    "sur fantôme (Fetterly et al., JACC Cardiovasc Interv 2017), 22 % ou moins pour des modèles "
+    "standard en simulation d'usage clinique (da Silva et al., J Radiol Prot 2022;42:031501) ; "
+    "il faut au moins 55 % pour ramener 44,25 mSv sous 20 mSv : seule la borne haute y suffit. "
+    "À remplacer par l'atténuation mesurée par le service pour ses lunettes et sa position."
 )
 
 
@@ -156,8 +174,7 @@ def seed_people_demo(today: date) -> dict[str, Any]:
             volume=TAVI_VOLUME,
             protections=[{"name": "protection (corps entier)", "kind": "individual",
                           "attenuation": {"whole_body": 0.97}}],
-            candidates=[{"name": "lunettes plombées (valeur d'exemple)", "kind": "individual",
-                         "attenuation": {"lens": 0.6}}],
+            candidates=[dict(c) for c in LEAD_GLASSES],
             notes=TAVI_NOTES,
         ).save()
         done["assessments"] += 1

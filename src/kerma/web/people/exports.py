@@ -160,3 +160,37 @@ def assessment_rows(assessments: Sequence[Any]) -> list[list[Any]]:
             ]
         )
     return out
+
+
+OPERATOR_HEADER = (
+    "device",
+    "device_id",
+    "operator",
+    "spellings",
+    "roles",
+    "exams",
+    "first_seen",
+    "last_seen",
+    "person",
+    "missing",
+)
+
+
+def operator_rows(rows: Sequence[Any], devices: dict[str, Any]) -> list[list[Any]]:
+    """Return the operators without qualification (:class:`kerma.people.UnrecordedOperator`,
+    ``device`` the device id as text) for :data:`OPERATOR_HEADER`; ``devices`` by id text."""
+    return [
+        [
+            str(devices.get(r.device, r.device)),
+            int(r.device),
+            r.operator,
+            list(r.spellings),
+            list(r.roles),
+            r.exams,
+            r.first_seen,
+            r.last_seen,
+            r.person_name,
+            list(r.missing),
+        ]
+        for r in rows
+    ]

@@ -85,7 +85,10 @@ class Person(AuditedModel):
         _("name in the dose reports"),
         max_length=200,
         blank=True,
-        help_text=_("As the modality writes it (FAMILY^Given), to match the exams."),
+        help_text=_(
+            "As the modality writes it (FAMILY^Given), to match the exams; several spellings "
+            "separated by ;"
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
 

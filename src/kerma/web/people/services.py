@@ -13,7 +13,16 @@ from typing import Any
 from django.conf import settings
 
 from kerma.notices import Notice
-from kerma.people import Assignment, TrainingStatus, qualifications_to_do
+from kerma.people import (
+    Assignment,
+    RegisteredPerson,
+    Sighting,
+    TrainingStatus,
+    UnrecordedOperator,
+    name_keys,
+    qualifications_to_do,
+    unrecorded_operators,
+)
 from kerma.staff import Organ, Reading, check_measured
 from kerma.web.people.models import DosimeterReading, Person, StaffAssessment
 
@@ -86,6 +95,64 @@ def qualifications_to_do_of(person: Person) -> list[Notice]:
 def planned_qualifications(people: Iterable[Person]) -> list[Any]:
     """Return the qualification rows recorded without a date (planned, to do)."""
     return [q for p in people for q in p.qualifications.all() if q.qualified_on is None]
+
+
+# ---- operators seen in the exams -----------------------------------------------------------
+
+
+def registered_people(people: Iterable[Person]) -> list[RegisteredPerson]:
+    """Return the active people as the operator rule sees them: their names' match keys (the
+    register name and the names in the dose reports), their dated qualifications and device
+    trainings per device id (as text)."""
+    found = []
+    for person in people:
+        if not person.active:
+            continue
+        qualified: dict[str, list[date]] = {}
+        for q in person.qualifications.all():
+            if q.device_id and q.qualified_on:
+                qualified.setdefault(str(q.device_id), []).append(q.qualified_on)
+        trained: dict[str, list[date]] = {}
+        for t in person.device_trainings.all():
+            if t.device_id:
+                trained.setdefault(str(t.device_id), []).append(t.trained_on)
+        found.append(
+            RegisteredPerson(
+                person.pk,
+                person.name,
+                frozenset(name_keys(person.name, person.operator_name)),
+                {k: tuple(v) for k, v in qualified.items()},
+                {k: tuple(v) for k, v in trained.items()},
+            )
+        )
+    return found
+
+
+def operators_without_qualification(
+    devices: Any, period_from: date | None, period_to: date
+) -> list[UnrecordedOperator]:
+    """Return the operators the exams of ``devices`` (a queryset) name between the two dates
+    (from the first exam when ``period_from`` is None), test exams left out, who lack a
+    qualification or a device training on that device by ``period_to`` (the core's rule:
+    :func:`kerma.people.unrecorded_operators`). The rows' ``device`` is the device id as text.
+
+    Everybody in the register is matched, whatever their unit: an operator of another unit
+    qualified on this device is qualified."""
+    from kerma.web.dose.models import Participant
+
+    rows = Participant.objects.filter(
+        exam__device__in=devices, exam__is_test=False, exam__study_date__lte=period_to
+    )
+    if period_from is not None:
+        rows = rows.filter(exam__study_date__gte=period_from)
+    sightings = [
+        Sighting(exam, str(device), on, name, role)
+        for exam, device, on, name, role in rows.values_list(
+            "exam_id", "exam__device_id", "exam__study_date", "name", "role"
+        ).iterator(chunk_size=5000)
+    ]
+    people = people_with_rows(Person.objects.all())
+    return unrecorded_operators(sightings, registered_people(people), period_to)
 
 
 # ---- volume from the dose database ---------------------------------------------------------

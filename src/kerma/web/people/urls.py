@@ -11,6 +11,7 @@ urlpatterns = [
     path("rows/<str:kind>/<int:pk>/edit/", views.child_edit, name="people_child_edit"),
     path("certificates/<int:pk>/file/", views.certificate_file, name="people_certificate_file"),
     path("qualifications/", views.qualifications, name="people_qualifications"),
+    path("qualifications/operators/", views.operators, name="people_operators"),
     path("import/", views.import_hr, name="people_import"),
     path("import/template.xlsx", views.import_template, name="people_import_template"),
     path("dosimetry/import/", views.import_dosimetry, name="people_dosimetry_import"),

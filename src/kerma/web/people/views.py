@@ -11,6 +11,7 @@ or assessment of another unit answers 404.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from kerma.people import is_new_activity
 from kerma.staff import LIMITS_MSV, ORGANS, organ_label
-from kerma.web.accounts.scope import require, visible_units
+from kerma.web.accounts.scope import require, visible_devices, visible_units
 from kerma.web.params import as_int
 from kerma.web.people import exports, imports
 from kerma.web.people.audit import AuditEntry, acting_as, actor_of
@@ -48,6 +49,7 @@ from kerma.web.people.scope import person_or_404, visible_assessments, visible_p
 from kerma.web.people.services import (
     activity,
     measured_of,
+    operators_without_qualification,
     people_with_rows,
     planned_qualifications,
     qualifications_to_do_of,
@@ -268,6 +270,85 @@ def qualifications(request: HttpRequest) -> HttpResponse:
         {
             "todo": [(p, texts) for p, texts in todo if texts],
             "planned": planned_qualifications(people),
+            "operators": len(
+                operators_without_qualification(
+                    visible_devices(request.user),
+                    timezone.localdate() - timedelta(days=OPERATOR_PERIOD_DAYS),
+                    timezone.localdate(),
+                )
+            ),
+        },
+    )
+
+
+# What the operator rule's codes mean (roles of kerma.dicom.participants, missing records).
+ROLE_LABELS = {
+    "irradiation_administering": _l("administering the irradiation"),
+    "irradiation_authorizing": _l("authorising the irradiation"),
+    "operator": _l("operator"),
+    "performing_physician": _l("performing physician"),
+    "observer": _l("observer"),
+    "performing": _l("performing"),
+    "assisting": _l("assisting"),
+}
+MISSING_LABELS = {
+    "register": _l("not in the register"),
+    "qualification": _l("no workstation qualification on this device"),
+    "device_training": _l("no training on this device"),
+}
+OPERATOR_PERIOD_DAYS = 365  # the period shown by default: the last year
+
+
+def _day(request: HttpRequest, name: str) -> Any:
+    try:
+        return date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
+def operators(request: HttpRequest) -> HttpResponse:
+    """Operators named by the exams of the user's devices over a period (the last year by
+    default) who have no workstation qualification or training recorded on that device, or
+    are not in the register; ``?device=&from=&to=``, ``?format=csv|xlsx``."""
+    require(request, "people.view_qualification")
+    today = timezone.localdate()
+    period_to = _day(request, "to") or today
+    period_from = _day(request, "from") or period_to - timedelta(days=OPERATOR_PERIOD_DAYS)
+    devices = visible_devices(request.user)
+    choices = list(devices.order_by("display_name", "manufacturer", "model"))
+    device_id = as_int(request.GET.get("device", ""))
+    if device_id is not None:
+        devices = devices.filter(pk=device_id)
+    rows = operators_without_qualification(devices, period_from, period_to)
+    by_id = {str(d.pk): d for d in choices}
+    export_format = _export_format(request)
+    if export_format:
+        return exports.download(
+            export_format, "operators", exports.OPERATOR_HEADER,
+            exports.operator_rows(rows, by_id),
+        )
+    visible = set(visible_people(request.user).values_list("id", flat=True))
+    shown = [
+        {
+            "row": r,
+            "device": by_id.get(r.device, r.device),
+            "roles": [str(ROLE_LABELS.get(role, role)) for role in r.roles],
+            "missing": [(code, MISSING_LABELS[code]) for code in r.missing],
+            "link": r.person if r.person in visible else None,
+        }
+        for r in rows
+    ]
+    query = {"device": device_id or "", "from": period_from.isoformat(),
+             "to": period_to.isoformat()}
+    return render(
+        request,
+        "people/operators.html",
+        {
+            "rows": shown,
+            "devices": choices,
+            "chosen": query,
+            "query": "&".join(f"{k}={v}" for k, v in query.items() if v),
+            "exams": sum(r.exams for r in rows),
         },
     )
 
