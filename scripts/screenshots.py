@@ -209,6 +209,19 @@ def capture(page: Any, base_url: str, out: Path) -> list[Shot]:
     take("07-followup-alerts", "/followup/")
     take("08-devices", "/devices/")
     take("09-history", "/history/?type=evaluation")
+    # The quality system, the people and the patients' records (issues of 2026).
+    take("10-quality", "/quality/")
+    take("11-action-programme", "/quality/programme/")
+    take("12-risk-map", "/quality/risks/")
+    take("13-training", "/people/")
+    _visit(page, "/people/staff/")
+    assessment = _first_href(page, "table.data tbody td:first-child a")
+    if assessment is not None:
+        take("14-staff-exposure", assessment)
+    _visit(page, "/patients/")
+    record = _first_href(page, "table.data tbody td:first-child a")
+    if record is not None:
+        take("15-patient-record", record)
     return shots
 
 

@@ -57,6 +57,10 @@ def test_every_key_page_is_captured(page, unit, live_server, tmp_path):
         "06-nrd-evaluation",
         "08-devices",
         "09-history",
+        "10-quality",
+        "11-action-programme",
+        "12-risk-map",
+        "13-training",
     }
     assert expected <= names
     assert {shot.url: shot.status for shot in shots if shot.status != 200} == {}
