@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kerma import notices
 from kerma.notices import Notice
@@ -71,3 +72,25 @@ def test_the_nrd_registers_the_scopes_of_its_entries_in_the_history():
     seen = set(visible_entries(inspector).filter(object_type="mapping")
                .values_list("object_id", flat=True))
     assert seen == {str(mappings["north"].pk), str(shared.pk)}
+
+
+def test_the_history_page_words_actions_kinds_and_fields_not_their_codes(client):
+    """A mapping's creation reads, in French, as its kind ("correspondance…"), the action and
+    each field by its label, a linked row by its name; the codes stay in the stored entry."""
+    unit = Unit.objects.create(code="north", name="Nord")
+    device = Device.objects.create(identity_key="n1", manufacturer="ACME", model="RX-9",
+                                   serial_number="n1", unit=unit)
+    mapping, _ = add_mapping(by="phys", pattern="THORAX", act_code="RX-THORAX-PA",
+                             device=device, refresh=False)
+    entry = AuditEntry.objects.get(object_type="mapping", object_id=str(mapping.pk))
+    assert entry.action == "create" and "device_id" in entry.after
+    client.force_login(role_user("insp", "inspector", [unit]))
+    page = client.get(reverse("history"), {"type": "mapping"}, HTTP_ACCEPT_LANGUAGE="fr")
+    french = page.content.decode()
+    label = str(type(mapping)._meta.get_field("device").verbose_name)
+    with translation.override("fr"):
+        kind = str(type(mapping)._meta.verbose_name)
+        field_label = str(translation.gettext(label))
+    assert f"{kind} #{mapping.pk}" in french and ">créé<" in french
+    assert f"{field_label}: {device}" in french
+    assert "device_id:" not in french and ">create<" not in french and "mapping #" not in french

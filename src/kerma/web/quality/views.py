@@ -37,6 +37,7 @@ from kerma.web.accounts.scope import (
     visible_devices,
     visible_units,
 )
+from kerma.web.audit.words import action_words, field_words
 from kerma.web.params import as_int
 from kerma.web.quality import exports, forms, words
 from kerma.web.quality import models as m
@@ -197,15 +198,6 @@ def _label(model: type[models.Model], name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
-# What an audit entry of a quality register did, in words.
-AUDIT_ACTIONS = {
-    "create": gettext_lazy("created"),
-    "update": gettext_lazy("changed"),
-    "delete": gettext_lazy("deleted"),
-    "validate": gettext_lazy("validated"),
-}
-
-
 @dataclass(frozen=True)
 class HistoryLine:
     """An audit entry as the row's page shows it: who did what when, the fields it set (by
@@ -219,25 +211,6 @@ class HistoryLine:
     changes: list[tuple[str, Any]]
 
 
-def _field_words(model: type[models.Model], key: str, value: Any) -> tuple[str, Any]:
-    """Return the label of field ``key`` (an attname such as ``unit_id``) of ``model`` and
-    ``value`` worded when the field has choices."""
-    field = next((f for f in model._meta.concrete_fields if f.attname == key), None)
-    if field is None:
-        return key, value
-    if field.choices:
-        value = dict(field.flatchoices).get(value, value)
-    elif field.is_relation and value is not None:
-        related = field.related_model._base_manager.filter(pk=value)
-        fields = field.related_model._meta.fields
-        blobs = [f.name for f in fields if f.get_internal_type() == "BinaryField"]
-        found = related.defer(*blobs).first()
-        value = str(found) if found is not None else value
-    elif isinstance(value, bool):
-        value = _("yes") if value else _("no")
-    return str(field.verbose_name), value
-
-
 def _history(obj: models.Model) -> list[HistoryLine]:
     model = type(obj)
     entries = AuditEntry.objects.filter(object_type=obj.audit_type, object_id=str(obj.pk))
@@ -246,9 +219,9 @@ def _history(obj: models.Model) -> list[HistoryLine]:
             id=e.id,
             at=e.at,
             actor=e.actor,
-            action=str(AUDIT_ACTIONS.get(e.action, e.action)),
+            action=action_words(e.action),
             what=str(model._meta.verbose_name),
-            changes=[_field_words(model, k, v) for k, v in (e.after or {}).items()],
+            changes=[field_words(model, k, v) for k, v in (e.after or {}).items()],
         )
         for e in entries.order_by("-at", "-id")
     ]
