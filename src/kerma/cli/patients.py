@@ -132,7 +132,9 @@ def ssde_from_images(
                           str(row["images"]), _num(found.get("ssde_mgy")))
         Console().print(table)
         console.print(f"{result['events_measured']} event(s) measured in "
-                      f"{result['studies_asked']} stud(y/ies) lacking SSDE and Dw")
+                      f"{result['studies_asked']} stud(y/ies) lacking SSDE and Dw; "
+                      f"{len(result['studies_without_axial_images'])} without axial images "
+                      "on the PACS")
     for failure in result["failures"]:
         console.print(f"[yellow]failed[/] {failure}")
     if not result["reached"]:

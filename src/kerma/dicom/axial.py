@@ -92,11 +92,13 @@ class SeriesMeasures:
 @dataclass
 class StudyMeasures:
     """The measures of one study, by irradiation event UID (events sharing a series share
-    its :class:`SeriesMeasures`), and the failures of the study."""
+    its :class:`SeriesMeasures`), and the failures of the study; ``has_axial_images`` is
+    ``False`` when the PACS holds no axial CT image of it (nothing to measure: not a failure)."""
 
     study_uid: str
     by_event: dict[str, SeriesMeasures] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    has_axial_images: bool = True
 
 
 @dataclass
@@ -220,7 +222,7 @@ def _measure_study(session: _Session, measurer: _Measurer, study_uid: str,
     result = StudyMeasures(study_uid)
     series = find_axial_series(session, study_uid)
     if not series:
-        result.failures.append(f"study {study_uid}: no axial CT image on the PACS")
+        result.has_axial_images = False
         return result
     measured: dict[str, SeriesMeasures] = {}
     for event_uid in event_uids:

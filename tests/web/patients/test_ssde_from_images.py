@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -188,3 +191,22 @@ def test_the_event_own_series_wins_over_the_largest():
     assert series_for_event([large, own], "E1") == (own, "irradiation_event")
     assert series_for_event([large, own], "E2") == (large, "largest_axial_series")
     assert series_for_event([], "E1") is None
+
+
+def test_back_fill_with_ssde_images_measures_what_it_imported(pacs, tmp_path):
+    """``kerma dicom retrieve --ssde-images`` (its own process and KERMA_HOME): the dose
+    reports come in, then the Dw of their CT events from the axial images of the same PACS."""
+    env = {k: v for k, v in os.environ.items() if k != "KERMA_DATABASE_URL"}
+    env["KERMA_HOME"] = str(tmp_path / "home")
+    peer = f"{pacs.aet}@127.0.0.1:{pacs.port}"
+    done = subprocess.run(
+        [sys.executable, "-m", "kerma.cli", "dicom", "retrieve", "--from", peer, "--since",
+         DAY.isoformat(), "--until", DAY.isoformat(), "--ssde-images", "--json"],
+        env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["imported"] == 2 and summary["ssde_images"]["events_measured"] == 2
+    by_dw = sorted(m["dw_cm"] for m in summary["ssde_images"]["measured"])
+    assert by_dw == [pytest.approx(22.0, abs=0.1), pytest.approx(30.0, abs=0.1)]
+    assert {m["ssde"]["method"] for m in summary["ssde_images"]["measured"]} == {
+        "tg220_dw_from_axial_images"}

@@ -71,7 +71,8 @@ def ssde_from_images(
 ) -> dict[str, Any]:
     """Measure Dw on the axial images of ``exams`` whose CT events lack it, store it, and
     return what was done (JSON-ready: the events measured with their Dw, images and SSDE; the
-    failures, each naming the study or the peer; ``reached``)."""
+    studies of which the PACS holds no axial image; the failures, each naming the study or the
+    peer; ``reached``, false when the PACS could not be reached)."""
     from kerma.web.patients.services import exam_ssde
 
     wanting = events_lacking_dw(exams, again=again)
@@ -81,9 +82,12 @@ def ssde_from_images(
         dw_mm_from_bytes, per_series=per_series, calling_aet=calling_aet, timeout=timeout)
     measured = []
     failures = list(summary.failures)
+    without_images = []
     for study in summary.studies:
         exam = by_study[study.study_uid]
         failures += study.failures
+        if not study.has_axial_images:
+            without_images.append(study.study_uid)
         with transaction.atomic():
             stored = {uid: _store(exam, uid, m, peer)
                       for uid, m in study.by_event.items() if m.mean is not None}
@@ -99,4 +103,5 @@ def ssde_from_images(
                 "series_match": row.series_match, "method": METHOD_TEXT,
                 "ssde": ssde_by_event.get(uid)})
     return {"peer": str(peer), "reached": summary.reached, "studies_asked": len(wanting),
-            "events_measured": len(measured), "measured": measured, "failures": failures}
+            "events_measured": len(measured), "measured": measured,
+            "studies_without_axial_images": without_images, "failures": failures}
