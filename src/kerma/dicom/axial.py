@@ -10,9 +10,10 @@ of a CT exam whose dose report carries neither SSDE nor Dw (AAPM Report 220): fo
    (``irradiation_event``), else the axial series with the most images
    (``largest_axial_series``): the reconstruction that covers the scan range;
 3. ``per_series`` images evenly spaced over that series in Instance Number order (one: the
-   middle image) are retrieved with C-GET, each handed to ``measure`` as DICOM Part 10 bytes
-   and then dropped: the pixel data never reach the disk, as the node keeps no pixel data of
-   what it receives (:func:`kerma.dicom.node.strip_pixel_data`).
+   middle image) are retrieved with C-GET (offering only transfer syntaxes pydicom decodes by
+   itself, :data:`DECODABLE_SYNTAXES`: the PACS decompresses), each handed to ``measure`` as
+   DICOM Part 10 bytes and then dropped: the pixel data never reach the disk, as the node
+   keeps no pixel data of what it receives (:func:`kerma.dicom.node.strip_pixel_data`).
 
 A peer that cannot be reached stops the run with one failure naming it; a study whose queries
 or retrieves fail is reported and the others go on.
@@ -23,8 +24,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydicom.dataset import Dataset
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    RLELossless,
+)
+from pynetdicom.presentation import PresentationContext, build_context, build_role
+from pynetdicom.sop_class import (
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+)
 from pynetdicom.status import QR_GET_SERVICE_CLASS_STATUS
 
 from kerma.dicom.retrieve import (
@@ -45,6 +58,10 @@ CT_IMAGE_SOP_CLASSES = frozenset({
     "1.2.840.10008.5.1.4.1.1.2",  # CT Image Storage
     "1.2.840.10008.5.1.4.1.1.2.1",  # Enhanced CT Image Storage
 })
+# Transfer syntaxes pydicom decodes without a plug-in: offering only these makes the PACS send
+# the pixels decompressed (it transcodes what it stores in JPEG or JPEG 2000), so Dw can be read.
+DECODABLE_SYNTAXES = [ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless,
+                      DeflatedExplicitVRLittleEndian]
 BY_EVENT = "irradiation_event"
 LARGEST_SERIES = "largest_axial_series"
 
@@ -176,6 +193,14 @@ def evenly_spaced(images: Sequence[AxialImage], count: int) -> list[AxialImage]:
     return [images[int((k + 0.5) * len(images) / count)] for k in range(count)]
 
 
+def _requested_contexts() -> tuple[list[PresentationContext], list[Any]]:
+    """Study Root C-FIND and C-GET, and CT images received in :data:`DECODABLE_SYNTAXES`."""
+    contexts = [build_context(StudyRootQueryRetrieveInformationModelFind),
+                build_context(StudyRootQueryRetrieveInformationModelGet)]
+    contexts += [build_context(uid, DECODABLE_SYNTAXES) for uid in sorted(CT_IMAGE_SOP_CLASSES)]
+    return contexts, [build_role(uid, scp_role=True) for uid in sorted(CT_IMAGE_SOP_CLASSES)]
+
+
 class _Measurer:
     """The ``deliver`` of the C-GET receiver: measures each image in memory, keeps only the
     value (or why it could not be measured)."""
@@ -260,7 +285,8 @@ def measure_axial_images(
     if per_series < 1:
         raise ValueError(f"per_series must be at least 1, not {per_series}")
     measurer = _Measurer(measure)
-    session = _Session(peer, _new_ae(calling_aet, timeout), "get", _Receiver(measurer))
+    session = _Session(peer, _new_ae(calling_aet, timeout), "get", _Receiver(measurer),
+                       _requested_contexts())
     summary = AxialSummary()
     try:
         for study_uid, event_uids in studies.items():

@@ -13,9 +13,10 @@ import subprocess
 import sys
 from datetime import date, datetime, timedelta
 
+import pydicom
 import pytest
 from django.urls import reverse
-from pydicom.uid import generate_uid
+from pydicom.uid import RLELossless, generate_uid
 from tests.conftest import free_port
 from tests.orthanc import NOT_INSTALLED, orthanc_binary, start_orthanc
 from tests.patients.test_water_equivalent import cylinder_hu, write_ct_image
@@ -56,8 +57,9 @@ def pacs(tmp_path_factory):
 
     Study A: an axial series of 5 images of a 300 mm water cylinder, a 2-image series of a
     200 mm one, and 6 localizer images (more images, but not axial): the largest axial series
-    is measured. Study B: its 3-image 220 mm series carries the event's Irradiation Event UID,
-    the larger 250 mm series does not: the event's own series is measured."""
+    is measured. Study B: its 3-image 220 mm series (RLE-compressed) carries the event's
+    Irradiation Event UID, the larger 250 mm series does not: the event's own series is
+    measured."""
     if orthanc_binary() is None:
         pytest.skip(NOT_INSTALLED)
     server = start_orthanc(tmp_path_factory.mktemp("orthanc"))
@@ -85,8 +87,12 @@ def pacs(tmp_path_factory):
             SeriesInstanceUID=scout, InstanceNumber=number, PatientID=PATIENT.patient_id))
     study_b, event_b, _ = studies["B"]
     own, larger = generate_uid(), generate_uid()
-    for number in range(1, 4):
-        server.upload(_image(folder, study_b, own, number, 220.0, IrradiationEventUID=event_b))
+    for number in range(1, 4):  # stored RLE-compressed: the PACS sends what Kerma decodes
+        path = _image(folder, study_b, own, number, 220.0, IrradiationEventUID=event_b)
+        compressed = pydicom.dcmread(path)
+        compressed.compress(RLELossless)
+        compressed.save_as(path, enforce_file_format=True)
+        server.upload(path)
     for number in range(1, 6):
         server.upload(_image(folder, study_b, larger, number, 250.0))
     server.studies = studies
