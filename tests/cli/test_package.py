@@ -30,7 +30,7 @@ GROUPS = {
     "people": ("add", "list"),
     "training": ("add", "status", "notify"),
     "staff": ("assess",),
-    "patient": ("show",),
+    "patient": ("show", "ssde-from-images"),
     "pregnancy": ("unchecked",),
     "survey": ("contribute", "run", "demo"),
 }
