@@ -21,7 +21,6 @@ or retrieves fail is reported and the others go on.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,18 +202,17 @@ def _requested_contexts() -> tuple[list[PresentationContext], list[Any]]:
 
 class _Measurer:
     """The ``deliver`` of the C-GET receiver: measures each image in memory, keeps only the
-    value (or why it could not be measured)."""
+    value (or why it could not be measured). ``target`` is set before each C-GET, whose
+    sub-operations all arrive before :meth:`_Session.get` returns."""
 
     def __init__(self, measure: Callable[[bytes, str], float]) -> None:
         self.measure = measure
         self.target: SeriesMeasures | None = None
         self.name = ""
-        self._lock = threading.Lock()
 
     def __call__(self, data: bytes) -> None:
-        with self._lock:
-            target, name = self.target, self.name
-        if target is None:
+        target, name = self.target, self.name
+        if target is None:  # an object the PACS sent unasked: dropped
             return
         try:
             target.values.append(float(self.measure(data, name)))

@@ -10,7 +10,6 @@ naming the peer. The SSDE then prefers this Dw to the weight and height estimate
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -26,21 +25,23 @@ METHOD_TEXT = "Dw from axial images (AAPM 220)"
 LOCALIZER = "constant_angle"  # a scout's CTDIvol has no SSDE worth an image
 
 
-def events_lacking_dw(exams: Iterable[Any], *, again: bool = False) -> dict[Any, list[Any]]:
-    """Return, per exam, its CT events whose report carries neither SSDE nor Dw (localizers
-    left out), and not yet measured on the images unless ``again``."""
+def events_lacking_dw(exams: Any, *, again: bool = False) -> dict[Any, list[Any]]:
+    """Return, per exam of the queryset ``exams``, its CT events whose report carries neither
+    SSDE nor Dw (localizers left out), and not yet measured on the images unless ``again``
+    (one query for the events, one for what was measured: the range may hold years of CT)."""
+    from kerma.web.dose.models import Event
+
+    rows = (Event.objects.filter(exam__in=exams, kind="ct", ssde_mgy__isnull=True,
+                                 water_equivalent_diameter_mm__isnull=True,
+                                 ctdivol_mgy__isnull=False)
+            .exclude(acquisition_type=LOCALIZER).select_related("exam")
+            .order_by("exam__study_date", "exam_id", "started", "id"))
+    done = set() if again else set(
+        ImageDiameter.objects.filter(exam__in=exams).values_list("exam_id", "event_uid"))
     found: dict[Any, list[Any]] = {}
-    for exam in exams:
-        done = set() if again else set(
-            ImageDiameter.objects.filter(exam=exam).values_list("event_uid", flat=True))
-        events = [
-            event for event in exam.events.filter(kind="ct").order_by("started", "id")
-            if event.ssde_mgy is None and event.water_equivalent_diameter_mm is None
-            and event.ctdivol_mgy is not None and event.acquisition_type != LOCALIZER
-            and event.uid not in done
-        ]
-        if events:
-            found[exam] = events
+    for event in rows:
+        if (event.exam_id, event.uid) not in done:
+            found.setdefault(event.exam, []).append(event)
     return found
 
 
@@ -66,13 +67,13 @@ def _store(exam: Any, event_uid: str, measures: SeriesMeasures, peer: Peer) -> I
 
 
 def ssde_from_images(
-    peer: Peer, exams: Iterable[Any], *, per_series: int = 3, again: bool = False,
+    peer: Peer, exams: Any, *, per_series: int = 3, again: bool = False,
     calling_aet: str = "KERMA", timeout: float = 30,
 ) -> dict[str, Any]:
-    """Measure Dw on the axial images of ``exams`` whose CT events lack it, store it, and
-    return what was done (JSON-ready: the events measured with their Dw, images and SSDE; the
-    studies of which the PACS holds no axial image; the failures, each naming the study or the
-    peer; ``reached``, false when the PACS could not be reached)."""
+    """Measure Dw on the axial images of ``exams`` (a queryset) whose CT events lack it, store
+    it, and return what was done (JSON-ready: the events measured with their Dw, images and
+    SSDE; the studies of which the PACS holds no axial image; the failures, each naming the
+    study or the peer; ``reached``, false when the PACS could not be reached)."""
     from kerma.web.patients.services import exam_ssde
 
     wanting = events_lacking_dw(exams, again=again)
