@@ -51,11 +51,23 @@ def test_pregnancy_check_record_flag_and_report(page, unit, patient):
 
 
 def test_inspector_reads_without_forms(page, unit, patient):
+    from kerma.web.patients.models import ImageDiameter
+
+    # the first exam's Dw measured on 3 axial images; the second has weight and height only
+    ImageDiameter.objects.create(exam=patient, event_uid="ev.ct.0", dw_mm=300.0, images=3,
+                                 series_uid="1.2.3", series_match="largest_axial_series",
+                                 peer="PACS@127.0.0.1:104")
     sign_in(page, "inspector", next_path=f"/patients/record/{KEY}/")
     assert page.locator("#record-exams tbody tr").count() == 2
     assert page.locator("#flag-form").count() == 0
+    methods = page.locator("#record-exams").inner_text()
+    assert "Dw mesuré sur les images axiales (AAPM 220)" in methods
+    assert "estimée à partir du poids et de la taille" in methods
     page.goto(f"/exams/{patient.pk}/")
     assert page.locator("#patients-panel form").count() == 0
+    ssde = page.locator("#ssde").inner_text()  # 5 mGy x f(30 cm) = 6.16 mGy
+    assert "Dw mesuré sur les images axiales (AAPM 220) — moyenne de 3 images" in ssde
+    assert "6,16" in ssde
     page.goto("/patients/pregnancy/")
     assert page.locator("#per-month").count() == 1
     child = unit.ct_exams[2]  # a child of 4 years, 16 kg: 1 of the scanner's 11 exams

@@ -31,7 +31,7 @@ GROUPS = {
     "training": ("add", "status", "notify"),
     "qualification": ("unrecorded",),
     "staff": ("assess",),
-    "patient": ("show",),
+    "patient": ("show", "ssde-from-images"),
     "pregnancy": ("unchecked",),
     "survey": ("contribute", "run", "demo"),
 }

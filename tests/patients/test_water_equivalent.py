@@ -26,8 +26,10 @@ def cylinder_hu(diameter_mm: float, inside_hu: float, size: int = 512) -> np.nda
     return np.where(inside, inside_hu, -1000.0)
 
 
-def write_ct_image(path, hu: np.ndarray, *, image_type=("ORIGINAL", "PRIMARY", "AXIAL")):
-    """Write ``hu`` as a CT Image Storage file (stored = HU + 1024, unsigned 16 bits)."""
+def write_ct_image(path, hu: np.ndarray, *, image_type=("ORIGINAL", "PRIMARY", "AXIAL"),
+                   **attributes):
+    """Write ``hu`` as a CT Image Storage file (stored = HU + 1024, unsigned 16 bits);
+    ``attributes`` (pydicom keywords: StudyInstanceUID, PatientID...) override the defaults."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = CT_IMAGE
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -43,6 +45,8 @@ def write_ct_image(path, hu: np.ndarray, *, image_type=("ORIGINAL", "PRIMARY", "
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
     ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
     ds.PixelData = (hu + 1024).astype(np.uint16).tobytes()
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
     ds.save_as(path, enforce_file_format=True)
     return path
 

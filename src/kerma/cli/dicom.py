@@ -104,10 +104,14 @@ def dicom_retrieve(
         str | None, typer.Option(help="C-MOVE destination: our node's AE title")
     ] = None,
     aet: CallingAetOption = "KERMA",
+    ssde_images: Annotated[bool, typer.Option(
+        "--ssde-images", help="Then measure Dw (AAPM 220) on a few axial images of the CT "
+        "events lacking SSDE and Dw (C-GET)")] = False,
     as_json: SummaryJsonOption = False,
 ) -> None:
     """Back-fill history from a PACS: the dose reports of each study (or the first image of
-    each series where a study has none). A second run fetches only what is new."""
+    each series where a study has none). A second run fetches only what is new. With
+    --ssde-images, the CT events whose report has neither SSDE nor Dw get Dw from the images."""
     from kerma.dicom.retrieve import parse_peer
 
     try:
@@ -142,6 +146,7 @@ def dicom_retrieve(
             move_destination=move_aet,
             retrieving=lambda n, total: bar.update(task, completed=n, total=total),
             importing=importing,
+            ssde_images=ssde_images,
         )
     result = done.as_dict()
     if as_json:
@@ -149,13 +154,15 @@ def dicom_retrieve(
     else:
         table = Table(title=f"Retrieved from {peer}", show_header=False)
         for key, value in result.items():
-            if key not in ("failures", "quarantined"):
+            if key not in ("failures", "quarantined", "ssde_images"):
                 table.add_row(key.replace("_", " "), str(value))
         table.add_row("quarantined", str(len(done.imported.quarantined)))
+        if done.ssde_images is not None:
+            table.add_row("Dw from axial images", str(done.ssde_images["events_measured"]))
         Console().print(table)
-        for failure in done.retrieved.failures:
+        for failure in done.failures:
             Console().print(f"[yellow]failed[/] {failure}")
-    if done.retrieved.failures:
+    if done.failures:
         raise typer.Exit(1)
 
 

@@ -4,6 +4,10 @@ patient's dose record from the command line.
 - ``kerma patient show KEY [--window YEARS] [--json]``: every exam of the patient
   (pseudonymised key) with its estimated effective dose (``effective_dose_msv``) and its
   ``method``, and ``cumulative_effective_dose_msv`` over the window (default 5 years);
+- ``kerma patient ssde-from-images --peer AET@HOST:PORT [--from D] [--to D] [--images N]
+  [--again] [--json]``: the water-equivalent diameter (AAPM Report 220) of the CT events whose
+  dose report carries neither SSDE nor Dw, measured on a few axial images retrieved from the PACS
+  (C-GET, read in memory, never kept), so that their SSDE no longer rests on weight and height;
 - ``kerma report STUDY_UID [--format text|pdf|json] [--language fr|en] [--output FILE]``: the
   dose section of the exam report (arrêté of 22 September 2006);
 - ``kerma pregnancy unchecked [--device D] [--from D] [--to D] [--json]``: exams of women of
@@ -24,7 +28,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kerma.cli.common import JsonOption, check_choice, fail, parse_day, print_json, setup
+from kerma.cli.common import (
+    CallingAetOption,
+    JsonOption,
+    check_choice,
+    console,
+    fail,
+    parse_day,
+    print_json,
+    setup,
+)
 
 patient_app = typer.Typer(
     help="A patient's dose record: estimated effective doses, cumulated, at-risk flags.",
@@ -78,6 +91,57 @@ def show(
         out.print(f"[red]{record['recurrent_alert']['text']}[/]")
     for flag in record["flags"]:
         out.print(f"[yellow]{flag['kind']}[/] {flag['note']} ({flag['entered_by']})")
+
+
+@patient_app.command("ssde-from-images")
+def ssde_from_images(
+    peer: Annotated[str, typer.Option(help="The PACS, AET@HOST:PORT")],
+    since: Annotated[str | None, typer.Option("--from", help="First study date, YYYY-MM-DD")] =
+    None,
+    until: Annotated[str | None, typer.Option("--to", help="Last study date, YYYY-MM-DD")] = None,
+    images: Annotated[int, typer.Option(
+        min=1, max=20, help="Axial images per series, evenly spaced (1: the middle one)")] = 3,
+    again: Annotated[bool, typer.Option(help="Measure events measured before again")] = False,
+    aet: CallingAetOption = "KERMA",
+    as_json: JsonOption = False,
+) -> None:
+    """Measure the water-equivalent diameter (AAPM 220) on a few axial images from the PACS for
+    the CT events whose report has neither SSDE nor Dw; their SSDE then uses it."""
+    from kerma.dicom.retrieve import parse_peer
+
+    try:
+        target = parse_peer(peer)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--peer") from None
+    first, last = parse_day(since, "--from"), parse_day(until, "--to")
+    setup()
+    from kerma.web.patients.images import ct_exams
+    from kerma.web.patients.images import ssde_from_images as measure
+
+    result = measure(target, ct_exams(first, last), per_series=images, again=again,
+                     calling_aet=aet)
+    if as_json:
+        print_json(result)
+    else:
+        table = Table(title=f"Dw from axial images (AAPM 220), {target}")
+        for column in ("study", "event", "Dw (cm)", "images", "SSDE (mGy)"):
+            table.add_column(column)
+        for row in result["measured"]:
+            found = row["ssde"] or {}
+            table.add_row(row["study_uid"][-16:], row["event_uid"][-16:], _num(row["dw_cm"], 1),
+                          str(row["images"]), _num(found.get("ssde_mgy")))
+        Console().print(table)
+        console.print(f"{result['events_measured']} event(s) measured in "
+                      f"{result['studies_asked']} stud(y/ies) lacking SSDE and Dw; "
+                      f"{len(result['studies_without_axial_images'])} without axial images "
+                      "on the PACS")
+    for failure in result["failures"]:
+        console.print(f"[yellow]failed[/] {failure}")
+    if not result["reached"]:
+        console.print(f"[red]The PACS {target} could not be reached: nothing was changed "
+                      "for the studies not measured.[/]")
+    if result["failures"]:
+        raise typer.Exit(1)
 
 
 def report(

@@ -515,18 +515,20 @@ class _Session:
         ae: AE,
         method: str,
         receiver: _Receiver,
+        requested: tuple[list[PresentationContext], list[Any]] | None = None,
     ) -> None:
         self.peer = peer
         self.ae = ae
         self.method = method
         self.receiver = receiver
+        self.requested = requested  # contexts and roles; None: those of _request_contexts
         self.assoc: Association | None = None
 
     def ensure(self) -> Association:
         """Return an established association, opening a new one if needed."""
         if self.assoc is not None and self.assoc.is_established:
             return self.assoc
-        contexts, roles = _request_contexts(self.method)
+        contexts, roles = self.requested or _request_contexts(self.method)
         handlers = [(evt.EVT_C_STORE, self.receiver)] if self.method == "get" else []
         assoc = _associate(self.ae, self.peer, contexts, roles=roles, handlers=handlers)
         retrieve_model = (

@@ -3,7 +3,11 @@
 What arrives goes through the inbox and an import worker of its own, as from any modality: on
 disk first, then into the database. Which studies are done is kept in a state file per PACS
 (``KERMA_HOME/retrieve/AET@HOST_PORT.json``), so a second run fetches only what is new.
-Needs Django set up (:func:`kerma.web.bootstrap.setup`) before it is called.
+With ``ssde_images``, the CT events of the range whose report carries neither SSDE nor Dw then
+get their water-equivalent diameter measured on a few axial images of the same PACS (C-GET,
+read in memory: :mod:`kerma.web.patients.images`), so their SSDE rests on the images rather
+than on weight and height. Needs Django set up (:func:`kerma.web.bootstrap.setup`) before it is
+called.
 """
 
 from __future__ import annotations
@@ -32,10 +36,21 @@ class BackfillResult:
 
     retrieved: RetrieveSummary
     imported: ImportSummary
+    ssde_images: dict[str, Any] | None = None
+
+    @property
+    def failures(self) -> list[str]:
+        """Every failure: the retrieval's, then the image measures' (prefixed ``Dw:``)."""
+        found = list(self.retrieved.failures)
+        if self.ssde_images is not None:
+            found += [f"Dw: {failure}" for failure in self.ssde_images["failures"]]
+        return found
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON-ready dict ``kerma dicom retrieve --json`` prints (counts; the
-        quarantined inputs with their reason; the retrieval's failures as messages)."""
+        quarantined inputs with their reason; the retrieval's failures as messages; with
+        ``--ssde-images``, ``ssde_images``: what :func:`ssde_from_images` returned)."""
+        extra = {} if self.ssde_images is None else {"ssde_images": self.ssde_images}
         return {
             "studies_found": self.retrieved.studies_found,
             "studies_done": self.retrieved.studies_done,
@@ -47,6 +62,7 @@ class BackfillResult:
             "duplicates": self.imported.duplicates,
             "quarantined": self.imported.quarantined,
             "failures": self.retrieved.failures,
+            **extra,
         }
 
 
@@ -68,13 +84,18 @@ def backfill(
     move_destination: str | None = None,
     retrieving: Callable[[int, int], None] | None = None,
     importing: Callable[[int], None] | None = None,
+    ssde_images: bool = False,
+    images_per_series: int = 3,
 ) -> BackfillResult:
     """Retrieve the studies dated ``since`` to ``until`` from ``peer`` and import them.
 
     ``retrieving(done, total)`` reports the retrieval (studies); ``importing(imported)`` is
     called once the retrieval ends, then every :data:`POLL_S` seconds until the inbox is
     drained, with the number of objects imported so far. Returns when every received object
-    is imported or quarantined.
+    is imported or quarantined, and, with ``ssde_images``, once the CT events of the range that
+    lack SSDE and Dw are measured on ``images_per_series`` axial images (always over C-GET:
+    a C-MOVE would send the images to the node, which keeps no pixel data). A PACS down then
+    changes nothing stored: the measure's failures name it.
     """
     inbox = Inbox(inbox_dir())
     worker = ImportWorker(
@@ -102,4 +123,10 @@ def backfill(
             time.sleep(POLL_S)
     finally:
         worker.stop()
-    return BackfillResult(retrieved, worker.summary)
+    result = BackfillResult(retrieved, worker.summary)
+    if ssde_images:
+        from kerma.web.patients.images import ct_exams, ssde_from_images
+
+        result.ssde_images = ssde_from_images(
+            peer, ct_exams(since, until), per_series=images_per_series, calling_aet=calling_aet)
+    return result

@@ -7,9 +7,11 @@ b = 0.03871313 on the 16 cm phantom (TG-204 tables 1 and 2, the equation under t
 Report 220 (2014) keeps these factors and replaces TG-204's effective diameter by the
 water-equivalent diameter Dw measured on the localizer or axial images.
 
-When no image is available, Dw is *estimated* from weight and height by treating the body as
-a water cylinder of the patient's mass and height (area = mass / (ρ_water × height)): a coarse
-geometric estimate, not a TG-204/220 method, and the result says so (``method``).
+Dw comes, in this order of preference, from the dose report (the device measured it), from
+the exam's axial images retrieved from the PACS (:mod:`.water_equivalent`, the mean over the
+images read), else it is *estimated* from weight and height by treating the body as a water
+cylinder of the patient's mass and height (area = mass / (ρ_water × height)): a coarse
+geometric estimate, not a TG-204/220 method. The result says which (``method``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ SOURCE = (
     "AAPM Report 204 (2011) conversion factors f = a·exp(-b·D); AAPM Report 220 (2014): D is "
     "the water-equivalent diameter Dw"
 )
-FROM_IMAGE = "tg220_dw_from_image"
+FROM_IMAGE = "tg220_dw_from_image"  # the Dw the device wrote in its dose report
+FROM_AXIAL_IMAGES = "tg220_dw_from_axial_images"  # Kerma's Dw on the exam's axial images
 FROM_WEIGHT_HEIGHT = "dw_estimated_from_weight_height"
 FROM_REPORT = "reported"
 
@@ -62,10 +65,13 @@ class Ssde:
 
 def ssde(
     ctdivol_mgy: float | None, *, phantom_cm: int | None = 32, reported_mgy: float | None = None,
-    dw_mm: float | None = None, weight_kg: float | None = None, height_m: float | None = None,
+    dw_mm: float | None = None, dw_images_mm: float | None = None,
+    weight_kg: float | None = None, height_m: float | None = None,
 ) -> Ssde | None:
-    """Return the SSDE: the reported one if any, else from Dw (image), else from weight and
-    height; ``None`` when none of these is known or the phantom is neither 16 nor 32 cm."""
+    """Return the SSDE: the reported one if any, else from the Dw of the dose report
+    (``dw_mm``), else from the Dw Kerma measured on the axial images (``dw_images_mm``), else
+    from weight and height; ``None`` when none of these is known or the phantom is neither 16
+    nor 32 cm."""
     if reported_mgy is not None:
         return Ssde(reported_mgy, None if dw_mm is None else dw_mm / 10.0, None, FROM_REPORT,
                     "the CT dose report")
@@ -74,6 +80,8 @@ def ssde(
     phantom = phantom_cm or 32
     if dw_mm is not None:
         dw, method = dw_mm / 10.0, FROM_IMAGE
+    elif dw_images_mm is not None:
+        dw, method = dw_images_mm / 10.0, FROM_AXIAL_IMAGES
     elif weight_kg and height_m:
         dw, method = dw_from_weight_height(weight_kg, height_m), FROM_WEIGHT_HEIGHT
     else:

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 PATIENT_THRESHOLD_HU = -500.0
 AXIAL_SOP_CLASSES = {
@@ -46,20 +50,45 @@ def dw_mm_from_file(path: Path) -> float:
     """
     import pydicom
 
-    ds = pydicom.dcmread(path)
+    return dw_mm_from_dataset(pydicom.dcmread(path), path.name)
+
+
+def dw_mm_from_bytes(data: bytes, name: str = "image") -> float:
+    """Return the water-equivalent diameter (mm) of an axial CT image given as DICOM Part 10
+    bytes (as received from a PACS: read in memory, never written to disk). ``name`` prefixes
+    the errors, as in :func:`dw_mm_from_dataset`."""
+    from io import BytesIO
+
+    import pydicom
+
+    return dw_mm_from_dataset(pydicom.dcmread(BytesIO(data)), name)
+
+
+def dw_mm_from_dataset(ds: Dataset, name: str = "image") -> float:
+    """Return the water-equivalent diameter (mm) of the axial CT image ``ds`` (a pydicom
+    dataset); ``name`` (a file name, a SOP Instance UID) prefixes the errors.
+
+    Raises ``ValueError`` naming the tag at fault when ``ds`` is not an axial CT image with
+    pixel data, pixel spacing and a rescale to Hounsfield units, or when its pixel data
+    cannot be decoded (a compression no installed decoder handles).
+    """
     sop_class = str(ds.get("SOPClassUID", ""))
     if sop_class not in AXIAL_SOP_CLASSES:
-        raise ValueError(f"{path.name}: SOP Class UID (0008,0016) {sop_class or '?'} is not "
+        raise ValueError(f"{name}: SOP Class UID (0008,0016) {sop_class or '?'} is not "
                          "an axial CT image")
     image_type = [str(v).upper() for v in ds.get("ImageType", [])]
     if "LOCALIZER" in image_type:
-        raise ValueError(f"{path.name}: Image Type (0008,0008) LOCALIZER: Dw is read on axial "
+        raise ValueError(f"{name}: Image Type (0008,0008) LOCALIZER: Dw is read on axial "
                          "images only")
     for keyword, tag in (("PixelData", "(7FE0,0010)"), ("PixelSpacing", "(0028,0030)"),
                          ("RescaleSlope", "(0028,1053)"), ("RescaleIntercept", "(0028,1052)")):
         if keyword not in ds:
-            raise ValueError(f"{path.name}: no {keyword} {tag}")
-    hu = ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope) + float(
-        ds.RescaleIntercept)
+            raise ValueError(f"{name}: no {keyword} {tag}")
+    try:
+        stored = ds.pixel_array
+    except Exception as exc:  # pydicom raises several types for undecodable pixel data
+        raise ValueError(f"{name}: Pixel Data (7FE0,0010) cannot be decoded "
+                         f"({type(exc).__name__}: {exc})") from None
+    hu = stored.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
     row, column = (float(v) for v in ds.PixelSpacing)
     return dw_mm_from_hu(hu, (row, column))

@@ -64,3 +64,38 @@ class PregnancyCheck(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} ({self.recorded_by})"
+
+
+class ImageDiameter(models.Model):
+    """The water-equivalent diameter Kerma measured on a CT exam's axial images retrieved from
+    the PACS (AAPM Report 220), for one irradiation event whose dose report carries neither SSDE
+    nor Dw: the mean over ``images`` images of one series. No pixel is kept.
+
+    Keyed by the event's UID, not its row: the dose app rebuilds an exam's event rows whenever
+    one of its reports is imported again, and the measure must survive that.
+    """
+
+    class Match(models.TextChoices):
+        IRRADIATION_EVENT = "irradiation_event", _("series of the irradiation event")
+        LARGEST_SERIES = "largest_axial_series", _("largest axial series of the study")
+
+    exam = models.ForeignKey("dose.Exam", on_delete=models.CASCADE, related_name="+")
+    event_uid = models.TextField(_("irradiation event UID"))
+    dw_mm = models.FloatField(_("water-equivalent diameter (mm)"))
+    images = models.PositiveSmallIntegerField(_("images measured"))
+    series_uid = models.TextField(_("series instance UID"))
+    series_match = models.CharField(_("series chosen as"), max_length=24, choices=Match.choices)
+    peer = models.CharField(_("PACS"), max_length=120)
+    measured_at = models.DateTimeField(_("measured at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["exam_id", "event_uid"]
+        verbose_name = _("water-equivalent diameter from images")
+        verbose_name_plural = _("water-equivalent diameters from images")
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "event_uid"],
+                                    name="image_diameter_unique_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dw {self.dw_mm:.0f} mm ({self.images} image(s))"

@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from kerma.patients import risk, rounding
 from kerma.patients.effective import CtEvent, Estimate, ExamDose, estimate
 from kerma.patients.report import DoseSection, dose_section
-from kerma.patients.ssde import ssde
-from kerma.web.patients.models import PatientFlag, PregnancyCheck
+from kerma.patients.ssde import FROM_AXIAL_IMAGES, ssde
+from kerma.web.patients.models import ImageDiameter, PatientFlag, PregnancyCheck
 
 DEVICE_FIELDS = ("manufacturer", "model", "serial_number", "station_name", "institution")
 
@@ -53,14 +53,21 @@ def pregnancy_of(exam: Any) -> tuple[str, str]:
 
 
 def exam_ssde(exam: Any) -> list[dict[str, Any]]:
-    """Return the SSDE of each CT event (reported, from Dw, or estimated from weight/height)."""
+    """Return the SSDE of each CT event with the ``method`` that gave it: reported by the
+    device, from the Dw of the dose report, from the Dw Kerma measured on the exam's axial
+    images (with ``dw_images``, how many), or estimated from weight and height."""
+    measured = {row.event_uid: row for row in ImageDiameter.objects.filter(exam=exam)}
     found = []
     for event in exam.events.filter(kind="ct").order_by("started", "id"):
+        row = measured.get(event.uid)
         value = ssde(event.ctdivol_mgy, phantom_cm=event.phantom_cm,
                      reported_mgy=event.ssde_mgy, dw_mm=event.water_equivalent_diameter_mm,
+                     dw_images_mm=None if row is None else row.dw_mm,
                      weight_kg=exam.weight_kg, height_m=exam.height_m)
         if value is not None:
-            found.append({"protocol": event.protocol, **value.as_dict()})
+            images = row.images if row is not None and value.method == FROM_AXIAL_IMAGES else None
+            found.append({"protocol": event.protocol, "event_uid": event.uid,
+                          **value.as_dict(), "dw_images": images})
     return found
 
 
@@ -107,6 +114,7 @@ def exam_entry(exam: Any, found: Estimate | None = None) -> dict[str, Any]:
         "effective_dose_msv": rounding.msv(found.effective_dose_msv),
         "method": found.method,
         "estimate": found.as_dict(),
+        "ssde": exam_ssde(exam) if exam.modality == "CT" else [],
         "pregnancy_status": status,
         "pregnancy_origin": origin,
         "paediatric": risk.is_paediatric(exam.age_years),

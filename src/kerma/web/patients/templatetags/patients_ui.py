@@ -1,5 +1,6 @@
 """Template filters of the patients pages: an effective dose shown as the CLI and the JSON
-round it (:mod:`kerma.patients.rounding`), in the reader's number format."""
+round it (:mod:`kerma.patients.rounding`), in the reader's number format; the method that gave
+an SSDE in words."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
-from kerma.patients import rounding
+from kerma.patients import rounding, ssde
 
 register = template.Library()
 
@@ -20,3 +22,17 @@ def msv(value: Any) -> str:
         return ""
     shown = rounding.msv(float(value))
     return number_format(shown, rounding.msv_decimals(shown))
+
+
+SSDE_METHODS = {
+    ssde.FROM_REPORT: _("reported by the device"),
+    ssde.FROM_IMAGE: _("TG-204/220 from the Dw in the dose report"),
+    ssde.FROM_AXIAL_IMAGES: _("Dw from axial images (AAPM 220)"),
+    ssde.FROM_WEIGHT_HEIGHT: _("estimated from weight and height (water cylinder)"),
+}
+
+
+@register.filter
+def ssde_method(method: str) -> str:
+    """Return in words the method that gave an SSDE (:mod:`kerma.patients.ssde`)."""
+    return str(SSDE_METHODS.get(method, method))
