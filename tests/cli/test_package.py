@@ -31,7 +31,7 @@ GROUPS = {
     "training": ("add", "status", "notify"),
     "qualification": ("unrecorded",),
     "staff": ("assess",),
-    "patient": ("show", "ssde-from-images"),
+    "patient": ("show", "coefficients", "load-coefficients", "ssde-from-images"),
     "pregnancy": ("unchecked",),
     "survey": ("contribute", "run", "demo"),
 }

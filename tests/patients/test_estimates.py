@@ -203,3 +203,45 @@ def test_effective_doses_are_rounded_on_the_way_out_only():
     assert found.effective_dose_msv == pytest.approx(234.3 * 0.019)  # kept whole
     assert found.as_dict()["effective_dose_msv"] == 4.45
     assert ssde(10.0, dw_mm=300.0).as_dict()["ssde_mgy"] == 12.31
+
+
+UNIT_TABLE = (
+    "procedure,words,msv_per_gycm2,tissue_weighting,citation,where,url\n"
+    "Chest PA,thorax|chest,{value},ICRP 103,A cited publication,Table 4,https://example.org/t4\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("0", False), ("0.0001", True), ("10", True), ("10.01", False), ('"0,12"', True),
+     ("abc", False)],
+)
+def test_a_units_coefficients_are_checked_at_the_plausibility_bounds(value, accepted):
+    text = UNIT_TABLE.format(value=value)
+    if not accepted:
+        with pytest.raises(co.CoefficientError, match=r"unit\.csv, row 2: msv_per_gycm2"):
+            co.parse_dap_coefficients(text, "unit.csv")
+        return
+    (row,) = co.parse_dap_coefficients(text, "unit.csv")
+    assert row.msv_per_gycm2 == pytest.approx(float(value.strip('"').replace(",", ".")))
+    assert row.source == "A cited publication; Table 4 - https://example.org/t4"
+
+
+def test_a_units_coefficient_without_citation_or_words_is_refused():
+    uncited = UNIT_TABLE.format(value="0.1").replace("A cited publication", "")
+    with pytest.raises(co.CoefficientError, match="row 2: citation is empty"):
+        co.parse_dap_coefficients(uncited, "unit.csv")
+    with pytest.raises(co.CoefficientError, match="missing column"):
+        co.parse_dap_coefficients("procedure,msv_per_gycm2\nChest,0.1\n", "unit.csv")
+    wordless = UNIT_TABLE.format(value="0.1").replace("thorax|chest", " | ")
+    with pytest.raises(co.CoefficientError, match="row 2: words is empty"):
+        co.parse_dap_coefficients(wordless, "unit.csv")
+
+
+def test_a_units_row_estimates_projection_radiography_and_wins_over_kermas():
+    (chest,) = co.parse_dap_coefficients(UNIT_TABLE.format(value="0.12"), "unit.csv")
+    radiograph = e.ExamDose("1", "DX", procedure="THORAX PA", dap_total_gycm2=0.15)
+    assert e.estimate(radiograph).effective_dose_msv is None  # Kerma ships no such row
+    found = e.estimate(radiograph, dap_coefficients=(chest, *co.DAP_COEFFICIENTS))
+    assert found.method == e.DAP and found.effective_dose_msv == pytest.approx(0.15 * 0.12)
+    assert found.coefficients[0]["source"].startswith("A cited publication")

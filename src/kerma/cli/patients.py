@@ -4,6 +4,9 @@ patient's dose record from the command line.
 - ``kerma patient show KEY [--window YEARS] [--json]``: every exam of the patient
   (pseudonymised key) with its estimated effective dose (``effective_dose_msv``) and its
   ``method``, and ``cumulative_effective_dose_msv`` over the window (default 5 years);
+- ``kerma patient coefficients [--json]`` and ``kerma patient load-coefficients FILE --by NAME``:
+  the E/DAP coefficients in use with their sources; the installation's own (e.g. projection
+  radiography from a publication the unit holds), every row cited, checked and audited;
 - ``kerma patient ssde-from-images --peer AET@HOST:PORT [--from D] [--to D] [--images N]
   [--again] [--json]``: the water-equivalent diameter (AAPM Report 220) of the CT events whose
   dose report carries neither SSDE nor Dw, measured on a few axial images retrieved from the PACS
@@ -29,8 +32,10 @@ from rich.console import Console
 from rich.table import Table
 
 from kerma.cli.common import (
+    ByOption,
     CallingAetOption,
     JsonOption,
+    actor,
     check_choice,
     console,
     fail,
@@ -91,6 +96,59 @@ def show(
         out.print(f"[red]{record['recurrent_alert']['text']}[/]")
     for flag in record["flags"]:
         out.print(f"[yellow]{flag['kind']}[/] {flag['note']} ({flag['entered_by']})")
+
+
+@patient_app.command("coefficients")
+def coefficients(as_json: JsonOption = False) -> None:
+    """List the E/DAP coefficients estimates use, each with its source (the installation's
+    loaded table first: its rows win on a match)."""
+    setup()
+    from kerma.patients import coefficients as co
+    from kerma.web.patients.services import dap_coefficients_in_use
+
+    own = set(co.DAP_COEFFICIENTS)
+    rows = [
+        {"procedure": c.name, "words": list(c.words), "msv_per_gycm2": c.msv_per_gycm2,
+         "tissue_weighting": c.tissue_weighting, "source": c.source,
+         "origin": "kerma" if c in own else "installation"}
+        for c in dap_coefficients_in_use()
+    ]
+    if as_json:
+        print_json({"dap_coefficients": rows})
+        return
+    table = Table(title="E/DAP coefficients (mSv per Gy·cm²)")
+    for column in ("procedure", "mSv/Gy·cm²", "origin", "source"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["procedure"], f"{row['msv_per_gycm2']:g}", row["origin"],
+                      row["source"][:80])
+    Console().print(table)
+
+
+@patient_app.command("load-coefficients")
+def load_coefficients(
+    path: Annotated[Path, typer.Argument(help="CSV: procedure, words (|-separated), "
+                                             "msv_per_gycm2, citation[, tissue_weighting, "
+                                             "where, url]")],
+    by: ByOption,
+) -> None:
+    """Load the installation's E/DAP coefficients (e.g. for projection radiography, from a
+    publication the unit holds): every row with its citation; checked, audited, used before
+    Kerma's own rows."""
+    setup()
+    from kerma.patients.coefficients import CoefficientError
+    from kerma.web.patients.services import load_dap_coefficients
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: cannot be read ({exc})") from None
+    try:
+        table = load_dap_coefficients(text, path.name, actor(by))
+    except CoefficientError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"Loaded {table.rows} E/DAP coefficient(s) from {path.name}; "
+                  "they are used before Kerma's own rows.")
 
 
 @patient_app.command("ssde-from-images")

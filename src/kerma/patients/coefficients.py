@@ -8,7 +8,8 @@
   publication the value was read and its address: only the few procedures whose coefficient
   could be read in a publication. For any other procedure (projection radiography among them:
   no table of E/DAP per region could be read) Kerma estimates nothing and says so; the
-  physicist adds a row with its source.
+  installation loads its own cited rows (:func:`parse_dap_coefficients` checks them), tried
+  before these.
 - Nuclear medicine: effective dose per administered activity (mSv per MBq, adult) per
   radiopharmaceutical, as published by the ICRP (cited through the secondary source where the
   value was read).
@@ -21,6 +22,7 @@ Nothing here was invented: a value not found is absent, never guessed.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -161,22 +163,72 @@ class DapCoefficient:
     source: str
 
 
+# The columns of a table of E/DAP coefficients (Kerma's own and a unit's): ``words`` are the
+# words of a procedure name that select the row, separated by ``|``.
+DAP_COLUMNS = ("procedure", "words", "msv_per_gycm2", "tissue_weighting", "citation", "where",
+               "url")
+DAP_REQUIRED = ("procedure", "words", "msv_per_gycm2", "citation")
+# Published E/DAP coefficients lie between about 0.01 and a few mSv/(Gy·cm²) (the highest for
+# infants): a value outside (0, 10] is a unit error (µSv or mSv/mGy·cm²), not a coefficient.
+DAP_MAX_MSV_PER_GYCM2 = 10.0
+
+
+class CoefficientError(ValueError):
+    """A table of coefficients that cannot be used; the message names the row and column."""
+
+
+def parse_dap_coefficients(text: str, origin: str = "table") -> tuple[DapCoefficient, ...]:
+    """Return the E/DAP coefficients of a CSV ``text`` with the :data:`DAP_COLUMNS`.
+
+    Raise :class:`CoefficientError` naming ``origin``, the row and the column for a missing
+    column or value, a value that is not a number, or one outside (0, 10] mSv/(Gy·cm²). Every
+    row must say where its value comes from (``citation``): Kerma uses no uncited coefficient.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in DAP_REQUIRED if c not in (reader.fieldnames or ())]
+    if missing:
+        raise CoefficientError(f"{origin}: missing column(s) {', '.join(missing)}")
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        where = f"{origin}, row {number}"
+        for column in DAP_REQUIRED:
+            if not (row.get(column) or "").strip():
+                raise CoefficientError(f"{where}: {column} is empty")
+        try:
+            value = float(row["msv_per_gycm2"].replace(",", "."))
+        except ValueError:
+            raise CoefficientError(
+                f"{where}: msv_per_gycm2 {row['msv_per_gycm2']!r} is not a number"
+            ) from None
+        if not 0.0 < value <= DAP_MAX_MSV_PER_GYCM2:
+            raise CoefficientError(
+                f"{where}: msv_per_gycm2 {value:g} is outside (0, {DAP_MAX_MSV_PER_GYCM2:g}] "
+                "mSv/(Gy·cm²) (a unit error?)"
+            )
+        words = tuple(w.strip().lower() for w in row["words"].split("|") if w.strip())
+        if not words:
+            raise CoefficientError(f"{where}: words is empty")
+        source = "; ".join(
+            part for part in (row["citation"].strip(), (row.get("where") or "").strip()) if part
+        )
+        if (row.get("url") or "").strip():
+            source += f" - {row['url'].strip()}"
+        rows.append(DapCoefficient(
+            name=row["procedure"].strip(),
+            words=words,
+            msv_per_gycm2=value,
+            tissue_weighting=(row.get("tissue_weighting") or "").strip(),
+            source=source,
+        ))
+    return tuple(rows)
+
+
 @cache
 def dap_coefficients(path: Path = DAP_COEFFICIENTS_CSV) -> tuple[DapCoefficient, ...]:
     """Return the E/DAP coefficients of ``path``, in file order (the first match wins, so the
     most specific procedures come first); each row's ``source`` joins its citation, where in
     the publication the value was read, and its address."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return tuple(
-            DapCoefficient(
-                name=row["procedure"],
-                words=tuple(w.strip() for w in row["words"].split("|") if w.strip()),
-                msv_per_gycm2=float(row["msv_per_gycm2"]),
-                tissue_weighting=row["tissue_weighting"],
-                source=f"{row['citation']}; {row['where']} - {row['url']}",
-            )
-            for row in csv.DictReader(handle)
-        )
+    return parse_dap_coefficients(path.read_text(encoding="utf-8"), str(path.name))
 
 
 DAP_COEFFICIENTS: tuple[DapCoefficient, ...] = dap_coefficients()

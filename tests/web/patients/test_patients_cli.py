@@ -89,3 +89,38 @@ def test_patient_show_rounds_what_it_prints(exams):
     assert record["cumulative_by_window_msv"]["5"] == 20.95
     _, text = run("patient", "show", KEY)
     assert "4.45" in text and "4.4517" not in text and "20.95 mSv" in text
+
+
+def test_an_installation_loads_its_coefficients_then_radiography_is_estimated(
+    exams, units, tmp_path
+):
+    from kerma.web.audit.models import AuditEntry
+    from kerma.web.dose.models import Exam
+
+    Exam.objects.create(study_uid="1.7", device=exams["ct"].device, modality="DX",
+                        study_date=exams["ct"].study_date, patient_key=KEY, age_years=40,
+                        procedure="THORAX PA", dap_total_gycm2=0.15)
+    before = {e["study_uid"]: e for e in json.loads(run("patient", "show", KEY, "--json")[1])
+              ["exams"]}
+    assert before["1.7"]["effective_dose_msv"] is None and before["1.7"]["method"] == "none"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("procedure,words,msv_per_gycm2,citation\nChest,thorax,120,A paper\n")
+    code, _ = run("patient", "load-coefficients", str(bad), "--by", "phys")
+    assert code != 0 and not AuditEntry.objects.filter(object_type="dap_coefficient_table")
+    good = tmp_path / "unit.csv"
+    good.write_text("procedure,words,msv_per_gycm2,citation,where\n"
+                    "Chest PA,thorax,0.12,A cited publication,Table 4\n"
+                    "Coronary angiography (unit),coronar,0.25,Unit's physicist,Report 2026\n")
+    assert run("patient", "load-coefficients", str(good), "--by", "phys")[0] == 0
+    entry = AuditEntry.objects.get(object_type="dap_coefficient_table")
+    assert entry.actor == "phys" and entry.action == "create"
+    after = {e["study_uid"]: e for e in json.loads(run("patient", "show", KEY, "--json")[1])
+             ["exams"]}
+    assert after["1.7"]["method"] == "dap_coefficient"
+    assert after["1.7"]["effective_dose_msv"] == pytest.approx(0.15 * 0.12, abs=1e-3)
+    # The installation's row wins over Kerma's own on a match (0.25 instead of 0.30).
+    assert after["1.2"]["effective_dose_msv"] == pytest.approx(20 * 0.25)
+    listed = json.loads(run("patient", "coefficients", "--json")[1])["dap_coefficients"]
+    assert [r["origin"] for r in listed[:2]] == ["installation", "installation"]
+    assert {r["origin"] for r in listed[2:]} == {"kerma"}
+    assert listed[0]["source"] == "A cited publication; Table 4"

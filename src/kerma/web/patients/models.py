@@ -99,3 +99,26 @@ class ImageDiameter(models.Model):
 
     def __str__(self) -> str:
         return f"Dw {self.dw_mm:.0f} mm ({self.images} image(s))"
+
+
+class DapCoefficientTable(AuditedModel):
+    """E/DAP coefficients a physicist loaded for the installation (``kerma patient
+    load-coefficients``): a CSV with the columns of Kerma's own table, every row with its
+    citation. The latest table is used, its rows before Kerma's own (they win on a match);
+    earlier tables are kept, as loaded, for the audit trail."""
+
+    audit_type = "dap_coefficient_table"
+
+    filename = models.CharField(_("file name"), max_length=255)
+    csv_text = models.TextField(_("coefficients (CSV)"))
+    rows = models.PositiveIntegerField(_("rows"))
+    loaded_by = models.CharField(_("loaded by"), max_length=150)
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-loaded_at", "-id"]
+        verbose_name = _("table of E/DAP coefficients")
+        verbose_name_plural = _("tables of E/DAP coefficients")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.rows}, {self.loaded_by}, {self.loaded_at:%Y-%m-%d})"

@@ -6,15 +6,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
 
+from kerma.patients import coefficients as co
 from kerma.patients import risk, rounding
 from kerma.patients.effective import CtEvent, Estimate, ExamDose, estimate
 from kerma.patients.report import DoseSection, dose_section
 from kerma.patients.ssde import FROM_AXIAL_IMAGES, ssde
-from kerma.web.patients.models import ImageDiameter, PatientFlag, PregnancyCheck
+from kerma.web.patients.models import (
+    DapCoefficientTable,
+    ImageDiameter,
+    PatientFlag,
+    PregnancyCheck,
+)
 
 DEVICE_FIELDS = ("manufacturer", "model", "serial_number", "station_name", "institution")
 
@@ -36,9 +43,38 @@ def exam_dose(exam: Any) -> ExamDose:
     )
 
 
-def exam_estimate(exam: Any) -> Estimate:
-    """Return the estimated effective dose of a stored exam."""
-    return estimate(exam_dose(exam))
+def dap_coefficients_in_use() -> tuple[co.DapCoefficient, ...]:
+    """Return the E/DAP coefficients estimates use: the rows of the latest table the
+    installation loaded (they win on a match), then Kerma's own cited rows."""
+    table = DapCoefficientTable.objects.only("pk", "filename", "csv_text").first()
+    if table is None:
+        return co.DAP_COEFFICIENTS
+    return _loaded(table.pk, table.filename, table.csv_text) + co.DAP_COEFFICIENTS
+
+
+@lru_cache(maxsize=4)
+def _loaded(pk: int, filename: str, text: str) -> tuple[co.DapCoefficient, ...]:
+    return co.parse_dap_coefficients(text, filename)
+
+
+def load_dap_coefficients(text: str, filename: str, by: str) -> DapCoefficientTable:
+    """Check a CSV of E/DAP coefficients (:func:`kerma.patients.coefficients.
+    parse_dap_coefficients`: raises naming the row and column) and store it as the table in
+    use, audited under ``by``."""
+    rows = co.parse_dap_coefficients(text, filename)
+    table = DapCoefficientTable(filename=filename, csv_text=text, rows=len(rows), loaded_by=by)
+    table.save(actor=by)
+    return table
+
+
+def exam_estimate(
+    exam: Any, dap_coefficients: tuple[co.DapCoefficient, ...] | None = None
+) -> Estimate:
+    """Return the estimated effective dose of a stored exam (with the coefficients in use
+    unless ``dap_coefficients`` is given: callers estimating many exams look them up once)."""
+    if dap_coefficients is None:
+        dap_coefficients = dap_coefficients_in_use()
+    return estimate(exam_dose(exam), dap_coefficients=dap_coefficients)
 
 
 def pregnancy_of(exam: Any) -> tuple[str, str]:
@@ -129,7 +165,8 @@ def patient_record(
     effective dose over ``window_years`` (and the default windows), the recurrent alert.
 
     Sums are taken over the unrounded estimates; only what is returned is rounded."""
-    estimated = [(e, exam_estimate(e)) for e in exams]
+    in_use = dap_coefficients_in_use()
+    estimated = [(e, exam_estimate(e, in_use)) for e in exams]
     entries = [exam_entry(e, found) for e, found in estimated]
     doses = [(e.study_date, found.effective_dose_msv) for e, found in estimated]
     alert = risk.recurrent_alert(doses, today, settings)
