@@ -18,10 +18,11 @@ class RiskSettings:
 
     recurrent_threshold_msv: float = 100.0
     recurrent_window_years: int = 5
+    # A citation only (shown after the threshold in either language): the criterion of Dalah
+    # et al. (abstract read), who follow Rehani et al. 2020 on recurrent CT (not re-read here).
     recurrent_source: str = (
-        "Cumulative effective dose >= 100 mSv over 5 years, the criterion of Dalah E.Z. et al., "
-        "Clin Pract 2024;14(4):1550-1561, doi:10.3390/clinpract14040125 (abstract read); after "
-        "Rehani M.M. et al., Eur Radiol 2020 (recurrent CT, 100 mSv; not re-read here)"
+        "Dalah E.Z. et al., Clin Pract 2024;14(4):1550-1561, doi:10.3390/clinpract14040125; "
+        "Rehani M.M. et al., Eur Radiol 2020"
     )
     child_bearing_low_years: float = 15.0
     child_bearing_high_years: float = 49.0

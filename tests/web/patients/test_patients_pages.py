@@ -122,7 +122,14 @@ def test_pages_in_french(login, exams, settings):
     settings.LANGUAGE_CODE = "fr"
     client = login("physicist")
     page = client.get(reverse("patients_record", args=[KEY]), HTTP_ACCEPT_LANGUAGE="fr")
-    assert "Relevé de doses du patient" in page.content.decode()
+    french = page.content.decode()
+    assert "Relevé de doses du patient" in french
+    # Methods in words (the code stays in an attribute for scripts), dates as the French
+    # write them, the threshold's source cited after a French word.
+    assert ">PDL × facteur k<" in french and ">PDS × coefficient E/PDS<" in french
+    assert ">ct_dlp_k<" not in french and 'data-method="ct_dlp_k"' in french
+    assert exams["ct"].study_date.strftime("%d/%m/%Y") in french
+    assert "source : Dalah" in french and "Cumulative effective dose" not in french
     page = client.get(reverse("patients_report", args=[exams["ct"].pk]),
                       HTTP_ACCEPT_LANGUAGE="fr")
     assert "PDL (total) : 500 mGy.cm" in page.content.decode()

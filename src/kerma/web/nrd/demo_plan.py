@@ -161,7 +161,9 @@ EXCEEDANCE_ACTIONS: dict[str, tuple[tuple[str, str, int, bool], ...]] = {
 
 def _analysis(evaluation: Evaluation) -> str:
     """Return the physicist's analysis of ``evaluation``, from its results."""
-    label = f"{evaluation.reference_set} ({evaluation.reference_status})"
+    # The demo physicist writes in French (the analysis is free text, not worded by Kerma).
+    status = {"in_force": "en vigueur", "abrogated": "abrogé", "local": "local"}
+    label = f"{evaluation.reference_set} ({status.get(evaluation.reference_status, '')})"
     if evaluation.reference_status == "abrogated":
         label += " : valeur 2019 absente des fichiers de Kerma, valeur de l'arrêté de 2011 abrogé"
     parts = []

@@ -1,16 +1,17 @@
 """Template filters of the patients pages: an effective dose shown as the CLI and the JSON
-round it (:mod:`kerma.patients.rounding`), in the reader's number format; the method that gave
-an SSDE in words."""
+round it (:mod:`kerma.patients.rounding`), in the reader's number format; the methods that
+gave an SSDE and an effective dose in words."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from kerma.patients import rounding, ssde
+from kerma.patients import effective, rounding, ssde
 
 register = template.Library()
 
@@ -36,3 +37,30 @@ SSDE_METHODS = {
 def ssde_method(method: str) -> str:
     """Return in words the method that gave an SSDE (:mod:`kerma.patients.ssde`)."""
     return str(SSDE_METHODS.get(method, method))
+
+
+ESTIMATE_METHODS = {
+    effective.CT: _("DLP × k-factor"),
+    effective.DAP: _("DAP × E/DAP coefficient"),
+    effective.NM: _("activity × ICRP coefficient"),
+    effective.NONE: _("not estimated"),
+}
+
+
+@register.filter
+def estimate_method(method: str) -> str:
+    """Return in words the method of an effective-dose estimate (:mod:`kerma.patients.
+    effective`)."""
+    return str(ESTIMATE_METHODS.get(method, method))
+
+
+@register.filter
+def isodate(value: Any) -> Any:
+    """Return the date of an ISO text (``2026-10-06``) for the ``date`` filter; other values
+    as they are (the record's JSON keeps ISO dates)."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
