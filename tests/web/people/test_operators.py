@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from datetime import date, datetime, timedelta
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -100,6 +101,19 @@ def test_import_stores_each_report_s_staff_once(staffed):
         ("LEROY^Anne", "performing_physician", "(0008,1050)"),
         ("MARTIN^Sophie", "operator", "(0008,1070)"),
     ]
+
+
+def test_the_exam_page_lists_the_staff_once_with_their_roles_in_words(staffed, login, units):
+    exam = Participant.objects.get(name="MARTIN^Sophie", exam__accession_number="A1").exam
+    exam.device.unit = units["main"]
+    exam.device.save()
+    client = login(INSPECTOR)
+    html = unescape(client.get(f"/exams/{exam.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    staff = html[html.index('id="exam-staff"'):]
+    staff = staff[:staff.index("</dd>")]
+    assert staff.count("LEROY^Anne") == 1 and "MARTIN^Sophie" in staff
+    assert "réalise l'irradiation" in staff  # the role worded, not its key
+    assert "irradiation_administering" not in staff and "performing_physician" not in staff
 
 
 def test_operators_without_qualification_per_device(staffed):

@@ -36,6 +36,7 @@ from kerma.web.accounts.scope import (
 from kerma.web.dose.exports import EXPORT_FORMATS, export_exams
 from kerma.web.dose.models import Device, Event, Exam
 from kerma.web.dose.panels import Panel, exam_panels
+from kerma.web.dose.participants import exam_staff
 from kerma.web.dose.patient_flags import patient_flags
 from kerma.web.dose.queries import (
     Cursor,
@@ -576,6 +577,7 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reports": reports,
             "notes": [(line, count) for line, count in notes if line not in said],
             "warnings": warnings,
+            "staff": exam_staff(exam),
             "panels": [_render_panel(request, exam, panel) for panel in exam_panels(request, exam)],
         },
     )

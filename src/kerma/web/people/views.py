@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _l
 from kerma.people import is_new_activity
 from kerma.staff import LIMITS_MSV, ORGANS, organ_label
 from kerma.web.accounts.scope import require, visible_devices, visible_units
+from kerma.web.dose.participants import role_label
 from kerma.web.params import as_int
 from kerma.web.people import exports, imports
 from kerma.web.people.audit import AuditEntry, acting_as, actor_of
@@ -281,16 +282,7 @@ def qualifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-# What the operator rule's codes mean (roles of kerma.dicom.participants, missing records).
-ROLE_LABELS = {
-    "irradiation_administering": _l("administering the irradiation"),
-    "irradiation_authorizing": _l("authorising the irradiation"),
-    "operator": _l("operator"),
-    "performing_physician": _l("performing physician"),
-    "observer": _l("observer"),
-    "performing": _l("performing"),
-    "assisting": _l("assisting"),
-}
+# What the operator rule's missing records mean (roles are worded by the dose app).
 MISSING_LABELS = {
     "register": _l("not in the register"),
     "qualification": _l("no workstation qualification on this device"),
@@ -332,7 +324,7 @@ def operators(request: HttpRequest) -> HttpResponse:
         {
             "row": r,
             "device": by_id.get(r.device, r.device),
-            "roles": [str(ROLE_LABELS.get(role, role)) for role in r.roles],
+            "roles": [role_label(role) for role in r.roles],
             "missing": [(code, MISSING_LABELS[code]) for code in r.missing],
             "link": r.person if r.person in visible else None,
         }
