@@ -6,14 +6,15 @@ nothing of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from kerma.survey.sql import source_select
+from kerma.survey.sql import RECORD_ID_BLOCK, source_select
 
 ENGINES = ("duckdb", "spark")
 
@@ -39,14 +40,16 @@ class Engine(Protocol):
     def rows(self, sql: str) -> list[dict[str, Any]]:
         """Return the rows of ``sql`` as dicts."""
 
-    def iter_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
-        """Yield the rows of ``sql`` as tuples, a batch at a time (bounded memory)."""
+    def write_csv(self, sql: str, path: Path) -> None:
+        """Write the rows of ``sql`` to ``path`` as :func:`copy_csv` does (the same file for
+        the same rows, whatever the engine)."""
 
-    def values(
-        self, relation: str, key: str, value: str, columns: Sequence[str]
-    ) -> dict[str, np.ndarray]:
-        """Return each of ``columns`` of ``relation`` where ``key`` equals ``value`` (NaN for
-        null), by column name."""
+    def grouped_values(
+        self, relation: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+        """Return each of ``columns`` of ``relation`` (NaN for null) grouped by each of
+        ``keys``: by key, then value of the key (rows where it is null left out), then column
+        name; the values of a group in no particular order."""
 
     def close(self) -> None:
         """Release the engine."""
@@ -68,9 +71,11 @@ class DuckDBEngine:
     def register_raw(self, sources: Sequence[Source]) -> None:
         selects = [
             source_select(
-                f"read_parquet('{_quoted(str(s.path))}', file_row_number = true)", s.name
+                f"read_parquet('{_quoted(str(s.path))}', file_row_number = true)",
+                s.name,
+                record_id=f"{index * RECORD_ID_BLOCK} + file_row_number",
             )
-            for s in sources
+            for index, s in enumerate(sources)
         ]
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS {' UNION ALL '.join(selects)}")
 
@@ -83,12 +88,34 @@ class DuckDBEngine:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def iter_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
-        cursor = self.con.execute(sql)
-        while batch := cursor.fetchmany(10_000):
-            yield from batch
+    def write_csv(self, sql: str, path: Path) -> None:
+        copy_csv(self.con, sql, path)
 
-    def values(
+    def grouped_values(
+        self, relation: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+        # One read of the relation for every key: each key as its hash (a number, cheap to
+        # fetch, where a text would cost a Python string a row), the rows grouped in NumPy.
+        hashes = ", ".join(f"hash({k}) AS {k}" for k in keys)
+        found = self.con.execute(
+            f"SELECT {hashes}, {', '.join(columns)} FROM {relation}"
+        ).fetchnumpy()
+        values = {c: _floats(found.pop(c)) for c in columns}
+        result = {}
+        for key in keys:
+            named = dict(self.con.execute(
+                f"SELECT DISTINCT hash({key}), {key} FROM {relation} WHERE {key} IS NOT NULL"
+            ).fetchall())
+            if len(named) < len(set(named.values())):  # two values, one hash: read each
+                result[key] = {
+                    value: self._values_where(relation, key, value, columns)
+                    for value in set(named.values())
+                }
+                continue
+            result[key] = _grouped(np.asarray(found.pop(key)), named, values)
+        return result
+
+    def _values_where(
         self, relation: str, key: str, value: str, columns: Sequence[str]
     ) -> dict[str, np.ndarray]:
         found = self.con.execute(
@@ -121,7 +148,10 @@ class SparkEngine:
             )
             frame.createOrReplaceTempView(f"source_{index}")
             selects.append(source_select(f"source_{index}", source.name))
-        self.spark.sql(" UNION ALL ".join(selects)).createOrReplaceTempView("raw")
+        # A number unique over the union (its bits: partition and row within the partition).
+        self.spark.sql(" UNION ALL ".join(selects)).withColumn(
+            "record_id", F.monotonically_increasing_id()
+        ).createOrReplaceTempView("raw")
 
     def define(self, name: str, sql: str, materialise: bool) -> None:
         frame = self.spark.sql(sql)
@@ -133,20 +163,52 @@ class SparkEngine:
     def rows(self, sql: str) -> list[dict[str, Any]]:
         return [row.asDict() for row in self.spark.sql(sql).collect()]
 
-    def iter_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
-        for row in self.spark.sql(sql).toLocalIterator():
-            yield tuple(row)
+    def write_csv(self, sql: str, path: Path) -> None:
+        import csv
 
-    def values(
-        self, relation: str, key: str, value: str, columns: Sequence[str]
-    ) -> dict[str, np.ndarray]:
+        import duckdb
+
+        # The rows, a batch at a time, to a plain CSV (Python writes a float's shortest text,
+        # read back to the same number), then written by DuckDB as the DuckDB engine does.
+        frame = self.spark.sql(sql)
+        types = {f.name: _DUCKDB_TYPES.get(f.dataType.simpleString(), "VARCHAR")
+                 for f in frame.schema.fields}  # fmt: skip
+        plain = path.with_name(path.name + ".rows")
+        with plain.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(types)
+            writer.writerows(tuple(row) for row in frame.toLocalIterator())
+        columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
+        con = duckdb.connect()
+        try:
+            con.execute("SET enable_progress_bar = false")
+            copy_csv(
+                con,
+                f"SELECT * FROM read_csv('{_quoted(str(plain))}', header = true, "
+                f"columns = {{{columns}}})",
+                path,
+            )
+        finally:
+            con.close()
+            plain.unlink()
+
+    def grouped_values(
+        self, relation: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, np.ndarray]]]:
         from pyspark.sql import functions as F
 
-        rows = self.spark.table(relation).where(F.col(key) == value).select(*columns).collect()
-        return {
-            c: np.asarray([np.nan if r[i] is None else r[i] for r in rows], dtype=float)
-            for i, c in enumerate(columns)
-        }
+        table = self.spark.table(relation)
+        result: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+        for key in keys:
+            named = table.where(F.col(key).isNotNull()).select(key).distinct().collect()
+            result[key] = {}
+            for (value,) in named:
+                rows = table.where(F.col(key) == value).select(*columns).collect()
+                result[key][value] = {
+                    c: np.asarray([np.nan if r[i] is None else r[i] for r in rows], dtype=float)
+                    for i, c in enumerate(columns)
+                }
+        return result
 
     def close(self) -> None:
         for frame in self._cached:
@@ -174,6 +236,58 @@ def make_engine(name: str, temp_dir: Path) -> Engine:
     if name == "spark":
         return SparkEngine()
     raise ValueError(f"unknown engine {name!r}: choose duckdb or spark")
+
+
+def _grouped(
+    hashes: np.ndarray, named: dict[Any, str], values: dict[str, np.ndarray]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Return ``values`` (columns of equal length) split by ``hashes`` (a key's hash a row,
+    ``named`` maps a hash to the key's value); rows whose hash is not named (a null key) are
+    left out."""
+    known = np.array(sorted(named), dtype=hashes.dtype)
+    slot = np.minimum(np.searchsorted(known, hashes), len(known) - 1)
+    small = np.int16 if len(known) < np.iinfo(np.int16).max else np.int32
+    group = np.where(known[slot] == hashes, slot, len(known)).astype(small)
+    order = np.argsort(group, kind="stable")  # a radix sort for 16-bit numbers
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(known) + 1))))
+    result: dict[str, dict[str, np.ndarray]] = {}
+    for index, h in enumerate(known.tolist()):
+        rows = order[bounds[index] : bounds[index + 1]]
+        result[named[h]] = {c: column[rows] for c, column in values.items()}
+    return result
+
+
+# Spark's names of the types a survey's rows carry, as DuckDB's.
+_DUCKDB_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT", "int": "INTEGER"}
+
+
+def copy_csv(con: Any, sql: str, path: Path) -> None:
+    """Write the rows of ``sql`` (run on the DuckDB connection ``con``) to ``path``: UTF-8 with
+    a byte-order mark (spreadsheets then read the accents), a header, CRLF line ends, an empty
+    cell for a null or empty text, formula-like texts neutralised as every export of Kerma
+    does (:func:`kerma.spreadsheet.csv_cell_sql`). DuckDB writes the file, in parallel: a
+    Python writer costs seconds for a few hundred thousand rows."""
+    from kerma.spreadsheet import csv_cell_sql
+
+    described = con.execute(f"DESCRIBE {sql}").fetchall()
+    cells = ", ".join(
+        f"{csv_cell_sql(f'NULLIF({_name(n)}, {chr(39) * 2})')} AS {_name(n)}"
+        if kind == "VARCHAR" else _name(n)
+        for n, kind, *_ in described
+    )  # fmt: skip
+    body = path.with_name(path.name + ".body")
+    con.execute(
+        f"COPY (SELECT {cells} FROM ({sql}) q) TO '{_quoted(str(body))}' "
+        "(FORMAT csv, HEADER true, NEW_LINE '\r\n')"
+    )
+    with path.open("wb") as target, body.open("rb") as source:
+        target.write("\ufeff".encode())
+        shutil.copyfileobj(source, target, 1 << 20)
+    body.unlink()
+
+
+def _name(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _floats(values: Any) -> np.ndarray:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kerma.survey import sql
 from kerma.survey.engines import Engine, Source, make_engine
-from kerma.survey.stats import FRACTIONS, bootstrap_interval
+from kerma.survey.stats import FRACTIONS, bootstrap_intervals
 from kerma.survey.template import REQUIRED, read_rows
 from kerma.survey.wording import SurveyInputError
 
@@ -123,8 +125,8 @@ def run_survey(
             for step, text, materialise in sql.statements(limits):
                 runner.define(step, text, materialise)
             result = SurveyResult(
-                before=_counts(runner, ""),
-                after=_counts(runner, "WHERE reason IS NULL"),
+                before=_counts(runner, sql.BEFORE),
+                after=_counts(runner, sql.AFTER),
                 rejected={r["reason"]: int(r["n"]) for r in runner.rows(sql.REJECTED)},
                 acts=_plain(runner.rows(sql.ACT_TABLE)),
                 specialties=_plain(runner.rows(sql.SPECIALTY_TABLE)),
@@ -142,8 +144,8 @@ def run_survey(
     return result
 
 
-def _counts(runner: Engine, where: str) -> dict[str, int]:
-    row = runner.rows(sql.COUNTS.format(where=where))[0]
+def _counts(runner: Engine, query: str) -> dict[str, int]:
+    row = runner.rows(query)[0]
     return {k: int(v) for k, v in row.items()}
 
 
@@ -161,21 +163,24 @@ def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _add_intervals(runner: Engine, result: SurveyResult) -> None:
     """Add ``ci`` to each act and specialty: bootstrap intervals of every percentile, of the
     per-procedure distribution and of the facility medians."""
+    columns = [column for column, _ in sql.QUANTITIES]
+    # One read of the procedures for both groupings, one of each table of facility medians.
+    procedures_by = runner.grouped_values("kept", ("act", "specialty"), columns)
+    empty = {c: np.empty(0) for c in columns}
     for rows, key, medians in (
         (result.acts, "act", "facility_medians"),
         (result.specialties, "specialty", "specialty_facility_medians"),
     ):
-        columns = [column for column, _ in sql.QUANTITIES]
+        facilities_by = runner.grouped_values(medians, (key,), columns)[key]
         for row in rows:
             ci: dict[str, list[float] | None] = {}
-            procedures = runner.values("kept", key, row[key], columns)
-            facilities = runner.values(medians, key, row[key], columns)
+            procedures = procedures_by[key].get(row[key], empty)
+            facilities = facilities_by.get(row[key], empty)
             for column, prefix in sql.QUANTITIES:
                 pairs = ((procedures, prefix), (facilities, f"facility_median_{prefix}"))
                 for found, name in pairs:
-                    values = found[column]
-                    for p in FRACTIONS:
-                        interval = bootstrap_interval(values, p, key=f"{row[key]}|{name}")
+                    intervals = bootstrap_intervals(found[column], key=f"{row[key]}|{name}")
+                    for p, interval in zip(FRACTIONS, intervals, strict=True):
                         ci[f"{name}_p{round(p * 100)}"] = (
                             None if interval is None else [interval.low, interval.high]
                         )
@@ -184,30 +189,12 @@ def _add_intervals(runner: Engine, result: SurveyResult) -> None:
 
 def _rejected(runner: Engine, out_dir: Path | None) -> tuple[list[dict[str, Any]], Path | None]:
     """Write every rejected record to ``out_dir/rejected.csv`` (when given) and return the
-    first :data:`REJECTED_SHEET_LIMIT` as dicts, and the file's path."""
-    sample: list[dict[str, Any]] = []
-    names = [
-        "source_file", "source_row", "reason", "facility", "specialty", "act", "month",
-        "dap_gycm2", "fluoro_time_min", "kar_mgy", "images", "weight_kg", "height_cm",
-    ]
-    path = None if out_dir is None else out_dir / "rejected.csv"
-    handle = None if path is None else path.open("w", encoding="utf-8-sig", newline="")
-    try:
-        from kerma.spreadsheet import csv_writer
-
-        writer = None if handle is None else csv_writer(handle)
-        if writer is not None:
-            writer.writerow(names)
-        for row in runner.iter_rows(sql.REJECTED_RECORDS):
-            if writer is not None:
-                writer.writerow(["" if v is None else v for v in row])
-            if len(sample) < REJECTED_SHEET_LIMIT:
-                sample.append(dict(zip(names, row, strict=True)))
-            elif writer is None:
-                break
-    finally:
-        if handle is not None:
-            handle.close()
+    first :data:`REJECTED_SHEET_LIMIT` (by file and row) as dicts, and the file's path."""
+    sample = runner.rows(f"{sql.REJECTED_RECORDS} LIMIT {REJECTED_SHEET_LIMIT}")
+    if out_dir is None:
+        return sample, None
+    path = out_dir / "rejected.csv"
+    runner.write_csv(sql.REJECTED_RECORDS, path)
     return sample, path
 
 
