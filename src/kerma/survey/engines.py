@@ -6,6 +6,8 @@ nothing of its own."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +19,55 @@ import numpy as np
 from kerma.survey.sql import RECORD_ID_BLOCK, source_select
 
 ENGINES = ("duckdb", "spark")
+
+# DuckDB's memory cap: the command's --memory-limit, else this setting, else half of the
+# machine's memory (or of the container's), at most MEMORY_CAP_BYTES.
+MEMORY_LIMIT_SETTING = "KERMA_SURVEY_MEMORY_LIMIT"
+MEMORY_CAP_BYTES = 8 * 2**30
+MEMORY_FLOOR_BYTES = 256 * 2**20
+_MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def physical_memory_bytes() -> int | None:
+    """Return the memory this process may use in bytes: the machine's, or its container's
+    (cgroup ``memory.max``) when lower; None if unknown."""
+    try:
+        found = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    try:
+        cap = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        cap = "max"
+    return min(found, int(cap)) if cap.isdigit() else found
+
+
+def default_memory_limit() -> str:
+    """Return DuckDB's memory cap when none is set, as DuckDB reads it (``"2048MB"``): half of
+    :func:`physical_memory_bytes`, between MEMORY_FLOOR_BYTES and MEMORY_CAP_BYTES."""
+    memory = physical_memory_bytes() or 2 * MEMORY_CAP_BYTES
+    bounded = max(MEMORY_FLOOR_BYTES, min(MEMORY_CAP_BYTES, memory // 2))
+    return f"{bounded // 2**20}MB"
+
+
+def memory_limit(value: str | None = None) -> str:
+    """Return the memory cap to give DuckDB: ``value``, else the setting
+    :data:`MEMORY_LIMIT_SETTING`, else :func:`default_memory_limit`. ValueError for a text
+    that is not a size (``512MB``, ``2GB``, ``1.5GiB``)."""
+    text = (value or os.environ.get(MEMORY_LIMIT_SETTING) or "").strip()
+    if not text:
+        return default_memory_limit()
+    if _MEMORY_SIZE.fullmatch(text) is None:
+        raise ValueError(f"not a memory size: {text!r} (e.g. 512MB, 2GB)")
+    return text
+
+
+def cpu_count() -> int:
+    """Return the number of CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +95,9 @@ class Engine(Protocol):
         """Write the rows of ``sql`` to ``path`` as :func:`copy_csv` does (the same file for
         the same rows, whatever the engine)."""
 
+    def settings(self) -> dict[str, str]:
+        """Return the engine's settings a run is read with (memory, threads...), by name."""
+
     def grouped_values(
         self, relation: str, keys: Sequence[str], columns: Sequence[str]
     ) -> dict[str, dict[str, dict[str, np.ndarray]]]:
@@ -56,13 +110,17 @@ class Engine(Protocol):
 
 
 class DuckDBEngine:
-    """DuckDB in-process: ``memory_limit`` bounds its memory, the rest spills to ``temp_dir``."""
+    """DuckDB in-process: ``limit`` (see :func:`memory_limit`) bounds its memory, the rest
+    spills to ``temp_dir``; ``threads`` defaults to the CPUs of the process."""
 
-    def __init__(self, temp_dir: Path, memory_limit: str = "4GB") -> None:
+    def __init__(
+        self, temp_dir: Path, limit: str | None = None, threads: int | None = None
+    ) -> None:
         import duckdb
 
         self.con = duckdb.connect()
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET memory_limit = '{memory_limit(limit)}'")
+        self.con.execute(f"SET threads = {int(threads or cpu_count())}")
         self.con.execute(f"SET temp_directory = '{_quoted(str(temp_dir))}'")
         # Order of rows is never relied on; not keeping it lets aggregates stream.
         self.con.execute("SET preserve_insertion_order = false")
@@ -91,28 +149,50 @@ class DuckDBEngine:
     def write_csv(self, sql: str, path: Path) -> None:
         copy_csv(self.con, sql, path)
 
+    def settings(self) -> dict[str, str]:
+        names = ("memory_limit", "threads")
+        row = self.con.execute(
+            f"SELECT {', '.join(f'current_setting({n!r})' for n in names)}"
+        ).fetchone()
+        return {n: str(v) for n, v in zip(names, row or (), strict=True)}
+
     def grouped_values(
         self, relation: str, keys: Sequence[str], columns: Sequence[str]
     ) -> dict[str, dict[str, dict[str, np.ndarray]]]:
-        # One read of the relation for every key: each key as its hash (a number, cheap to
-        # fetch, where a text would cost a Python string a row), the rows grouped in NumPy.
-        hashes = ", ".join(f"hash({k}) AS {k}" for k in keys)
+        # One read of the relation for every key: the keys as one hash (a number, cheap to
+        # fetch, where a text would cost a Python string a row), the rows grouped by it in
+        # NumPy, then each key's groups joined from those.
+        together = ", ".join(keys)
         found = self.con.execute(
-            f"SELECT {hashes}, {', '.join(columns)} FROM {relation}"
+            f"SELECT hash({together}) AS group_hash, {', '.join(columns)} FROM {relation}"
         ).fetchnumpy()
-        values = {c: _floats(found.pop(c)) for c in columns}
-        result = {}
-        for key in keys:
-            named = dict(self.con.execute(
-                f"SELECT DISTINCT hash({key}), {key} FROM {relation} WHERE {key} IS NOT NULL"
-            ).fetchall())
-            if len(named) < len(set(named.values())):  # two values, one hash: read each
-                result[key] = {
+        distinct = self.con.execute(
+            f"SELECT DISTINCT hash({together}), {together} FROM {relation}"
+        ).fetchall()
+        named = {h: tuple(rest) for h, *rest in distinct}
+        if len(named) < len(distinct):  # two groups, one hash: read each value on its own
+            return {
+                key: {
                     value: self._values_where(relation, key, value, columns)
-                    for value in set(named.values())
+                    for value in {row[i + 1] for row in distinct if row[i + 1] is not None}
                 }
-                continue
-            result[key] = _grouped(np.asarray(found.pop(key)), named, values)
+                for i, key in enumerate(keys)
+            }
+        groups = _grouped(
+            np.asarray(found.pop("group_hash")),
+            named,
+            {c: _floats(found.pop(c)) for c in columns},
+        )
+        result: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+        for i, key in enumerate(keys):
+            parts: dict[str, list[dict[str, np.ndarray]]] = {}
+            for group, values in groups.items():
+                if group[i] is not None:
+                    parts.setdefault(group[i], []).append(values)
+            result[key] = {
+                value: {c: np.concatenate([g[c] for g in found_in]) for c in columns}
+                for value, found_in in parts.items()
+            }
         return result
 
     def _values_where(
@@ -210,6 +290,10 @@ class SparkEngine:
                 }
         return result
 
+    def settings(self) -> dict[str, str]:
+        conf = self.spark.sparkContext.getConf()
+        return {"master": str(conf.get("spark.master"))}
+
     def close(self) -> None:
         for frame in self._cached:
             frame.unpersist()
@@ -229,20 +313,21 @@ def spark_session(master: str = "local[2]") -> Any:
     )
 
 
-def make_engine(name: str, temp_dir: Path) -> Engine:
-    """Return the engine ``name`` (``duckdb`` or ``spark``); ValueError otherwise."""
+def make_engine(name: str, temp_dir: Path, limit: str | None = None) -> Engine:
+    """Return the engine ``name`` (``duckdb`` or ``spark``), DuckDB's memory capped at
+    ``limit`` (see :func:`memory_limit`); ValueError otherwise."""
     if name == "duckdb":
-        return DuckDBEngine(temp_dir)
+        return DuckDBEngine(temp_dir, limit)
     if name == "spark":
         return SparkEngine()
     raise ValueError(f"unknown engine {name!r}: choose duckdb or spark")
 
 
 def _grouped(
-    hashes: np.ndarray, named: dict[Any, str], values: dict[str, np.ndarray]
-) -> dict[str, dict[str, np.ndarray]]:
-    """Return ``values`` (columns of equal length) split by ``hashes`` (a key's hash a row,
-    ``named`` maps a hash to the key's value); rows whose hash is not named (a null key) are
+    hashes: np.ndarray, named: dict[Any, Any], values: dict[str, np.ndarray]
+) -> dict[Any, dict[str, np.ndarray]]:
+    """Return ``values`` (columns of equal length) split by ``hashes`` (a group's hash a
+    row; ``named`` maps a hash to the group's name), by name; rows of a hash not named are
     left out."""
     known = np.array(sorted(named), dtype=hashes.dtype)
     slot = np.minimum(np.searchsorted(known, hashes), len(known) - 1)
@@ -250,10 +335,11 @@ def _grouped(
     group = np.where(known[slot] == hashes, slot, len(known)).astype(small)
     order = np.argsort(group, kind="stable")  # a radix sort for 16-bit numbers
     bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(known) + 1))))
-    result: dict[str, dict[str, np.ndarray]] = {}
+    ordered = {c: column[order] for c, column in values.items()}
+    result: dict[Any, dict[str, np.ndarray]] = {}
     for index, h in enumerate(known.tolist()):
-        rows = order[bounds[index] : bounds[index + 1]]
-        result[named[h]] = {c: column[rows] for c, column in values.items()}
+        rows = slice(bounds[index], bounds[index + 1])
+        result[named[h]] = {c: column[rows] for c, column in ordered.items()}
     return result
 
 

@@ -18,8 +18,9 @@ from kerma.survey.stats import FRACTIONS, bootstrap_intervals
 from kerma.survey.template import REQUIRED, read_rows
 from kerma.survey.wording import SurveyInputError
 
-# The rejected records are all in rejected.csv; the workbook's sheet holds the first ones.
-REJECTED_SHEET_LIMIT = 10_000
+# The rejected records are all in rejected.csv; the workbook's sheet holds the first ones of
+# each reason (a sheet of millions of rows would take minutes to write, and no one reads it).
+REJECTED_SHEET_PER_REASON = 200
 
 
 @dataclass
@@ -37,6 +38,7 @@ class SurveyResult:
     limits: sql.Limits
     engine: str
     rejected_csv: Path | None = None
+    settings: dict[str, str] = field(default_factory=dict)
     rejected_sample: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -108,17 +110,21 @@ def run_survey(
     limits: sql.Limits | None = None,
     out_dir: Path | None = None,
     bootstrap: bool = True,
+    memory_limit: str | None = None,
 ) -> SurveyResult:
     """Run the survey of the contributions at ``paths`` on ``engine`` (a name or an engine
     already made) and return its result; with ``out_dir``, every rejected record goes to
-    ``out_dir/rejected.csv`` with its reason."""
+    ``out_dir/rejected.csv`` with its reason. ``memory_limit`` caps DuckDB's memory (see
+    :func:`kerma.survey.engines.memory_limit`)."""
     limits = limits or sql.Limits()
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kerma-survey-") as work:
         work_dir = Path(work)
         sources = stage(paths, work_dir)
-        runner = make_engine(engine, work_dir) if isinstance(engine, str) else engine
+        runner = (
+            make_engine(engine, work_dir, memory_limit) if isinstance(engine, str) else engine
+        )
         name = engine if isinstance(engine, str) else type(engine).__name__
         try:
             runner.register_raw(sources)
@@ -133,6 +139,7 @@ def run_survey(
                 facility_medians=_plain(runner.rows(sql.FACILITY_MEDIANS)),
                 limits=limits,
                 engine=name,
+                settings=runner.settings(),
             )
             result.rejected = dict(sorted(result.rejected.items()))
             if bootstrap:
@@ -189,8 +196,9 @@ def _add_intervals(runner: Engine, result: SurveyResult) -> None:
 
 def _rejected(runner: Engine, out_dir: Path | None) -> tuple[list[dict[str, Any]], Path | None]:
     """Write every rejected record to ``out_dir/rejected.csv`` (when given) and return the
-    first :data:`REJECTED_SHEET_LIMIT` (by file and row) as dicts, and the file's path."""
-    sample = runner.rows(f"{sql.REJECTED_RECORDS} LIMIT {REJECTED_SHEET_LIMIT}")
+    first :data:`REJECTED_SHEET_PER_REASON` of each reason (by file and row) as dicts, and
+    the file's path."""
+    sample = runner.rows(sql.rejected_sample(REJECTED_SHEET_PER_REASON))
     if out_dir is None:
         return sample, None
     path = out_dir / "rejected.csv"

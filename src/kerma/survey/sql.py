@@ -240,10 +240,11 @@ FROM act_centres c LEFT JOIN (
         ),
         (
             # Every record with its reason (NULL when kept): the reasons in their order, the
-            # first that applies. Read twice, into the two tables below, but never stored
-            # whole: the kept records are needed narrow, the rejected ones are few.
+            # first that applies. Never stored whole: the rejected records are few, the kept
+            # ones are needed narrow.
             "checked",
-            f"""SELECT p.source_file, p.source_row, p.facility, p.specialty, p.act, p.dap_gycm2,
+            f"""SELECT p.record_id, p.source_file, p.source_row, p.facility, p.specialty, p.act,
+  p.dap_gycm2,
   p.fluoro_time_min, p.kar_mgy, p.images, p.weight_kg, p.height_cm, p.month,
   CASE
     WHEN p.first_reason IS NOT NULL THEN p.first_reason
@@ -262,15 +263,18 @@ LEFT JOIN facility_counts f ON p.facility = f.facility""",
             False,
         ),
         (
-            "kept",
-            f"""SELECT {KEPT_COLUMNS}
-FROM checked WHERE reason IS NULL""",
+            "rejected",
+            f"""SELECT record_id, {REJECTED_COLUMNS}
+FROM checked WHERE reason IS NOT NULL""",
             True,
         ),
         (
-            "rejected",
-            f"""SELECT {REJECTED_COLUMNS}
-FROM checked WHERE reason IS NOT NULL""",
+            # The others (a join on a number with the few rejected: cheaper than the joins of
+            # checked again).
+            "kept",
+            f"""SELECT {', '.join(f'p.{c.strip()}' for c in KEPT_COLUMNS.split(','))}
+FROM procedures p LEFT JOIN rejected r ON p.record_id = r.record_id
+WHERE r.record_id IS NULL""",
             True,
         ),
         (
@@ -281,14 +285,23 @@ FROM kept GROUP BY act, facility""",
             True,
         ),
         (
-            "act_levels",
-            f"""SELECT act, MIN(specialty) AS specialty, COUNT(*) AS n,
+            # The kept records counted per specialty, act and facility: every count of the
+            # tables below is a sum over it (not a distinct count over the records).
+            "kept_groups",
+            """SELECT specialty, act, facility, COUNT(*) AS n,
+  COUNT(fluoro_time_min) AS n_fluoro_time, COUNT(kar_mgy) AS n_kar
+FROM kept GROUP BY specialty, act, facility""",
+            True,
+        ),
+        (
+            "act_counts",
+            """SELECT act, MIN(specialty) AS specialty, SUM(n) AS n,
   COUNT(DISTINCT facility) AS facilities,
-  COUNT(fluoro_time_min) AS n_fluoro_time, COUNT(kar_mgy) AS n_kar,
-  {levels}
-FROM kept GROUP BY act""",
+  SUM(n_fluoro_time) AS n_fluoro_time, SUM(n_kar) AS n_kar
+FROM kept_groups GROUP BY act""",
             False,
         ),
+        ("act_levels", f"SELECT act, {levels}\nFROM kept GROUP BY act", False),
         (
             "act_facility_levels",
             f"""SELECT act, {facility_levels}
@@ -299,15 +312,16 @@ FROM facility_medians GROUP BY act""",
             "specialty_facility_medians",
             f"""SELECT specialty, facility, COUNT(*) AS n, {_medians()}
 FROM kept GROUP BY specialty, facility""",
-            False,
+            True,
         ),
         (
-            "specialty_levels",
-            f"""SELECT specialty, COUNT(*) AS n, COUNT(DISTINCT facility) AS facilities,
-  COUNT(DISTINCT act) AS acts, {levels}
-FROM kept GROUP BY specialty""",
+            "specialty_counts",
+            """SELECT specialty, SUM(n) AS n, COUNT(DISTINCT facility) AS facilities,
+  COUNT(DISTINCT act) AS acts
+FROM kept_groups GROUP BY specialty""",
             False,
         ),
+        ("specialty_levels", f"SELECT specialty, {levels}\nFROM kept GROUP BY specialty", False),
         (
             "specialty_facility_levels",
             f"""SELECT specialty, {facility_levels}
@@ -318,19 +332,37 @@ FROM specialty_facility_medians GROUP BY specialty""",
 
 
 # The records, facilities, acts and specialties before filtering (all the records) and after.
-COUNTS = """SELECT COUNT(*) AS procedures, COUNT(DISTINCT facility) AS facilities,
+BEFORE = """SELECT COUNT(*) AS procedures, COUNT(DISTINCT facility) AS facilities,
   COUNT(DISTINCT act) AS acts, COUNT(DISTINCT specialty) AS specialties
-FROM {relation}"""
-BEFORE, AFTER = COUNTS.format(relation="procedures"), COUNTS.format(relation="kept")
+FROM procedures"""
+AFTER = """SELECT COALESCE(SUM(n), 0) AS procedures, COUNT(DISTINCT facility) AS facilities,
+  COUNT(DISTINCT act) AS acts, COUNT(DISTINCT specialty) AS specialties
+FROM kept_groups"""
 REJECTED = "SELECT reason, COUNT(*) AS n FROM rejected GROUP BY reason"
 FACILITY_LEVEL_COLUMNS = tuple(
     f"facility_median_{prefix}_p{round(p * 100)}" for _, prefix in QUANTITIES for p in FRACTIONS
 )
+LEVEL_COLUMNS = tuple(
+    f"{prefix}_p{round(p * 100)}" for _, prefix in QUANTITIES for p in FRACTIONS
+)
+_L = ", ".join(f"l.{c}" for c in LEVEL_COLUMNS)
 _F = ", ".join(f"f.{c}" for c in FACILITY_LEVEL_COLUMNS)
-ACT_TABLE = f"""SELECT l.*, {_F} FROM act_levels l JOIN act_facility_levels f ON l.act = f.act
-ORDER BY l.specialty, l.act"""
-SPECIALTY_TABLE = f"""SELECT l.*, {_F} FROM specialty_levels l
-JOIN specialty_facility_levels f ON l.specialty = f.specialty ORDER BY l.specialty"""
+ACT_TABLE = f"""SELECT c.*, {_L}, {_F} FROM act_counts c
+JOIN act_levels l ON c.act = l.act JOIN act_facility_levels f ON c.act = f.act
+ORDER BY c.specialty, c.act"""
+SPECIALTY_TABLE = f"""SELECT c.*, {_L}, {_F} FROM specialty_counts c
+JOIN specialty_levels l ON c.specialty = l.specialty
+JOIN specialty_facility_levels f ON c.specialty = f.specialty ORDER BY c.specialty"""
 FACILITY_MEDIANS = "SELECT * FROM facility_medians ORDER BY specialty, act, facility"
 REJECTED_RECORDS = f"""SELECT {REJECTED_COLUMNS}
 FROM rejected ORDER BY source_file, source_row"""
+
+
+def rejected_sample(per_reason: int) -> str:
+    """Return the SELECT of the first ``per_reason`` rejected records of each reason (by file
+    and row), in the columns of :data:`REJECTED_RECORDS`, by file and row."""
+    return f"""SELECT {REJECTED_COLUMNS} FROM (
+  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY reason ORDER BY source_file, source_row)
+    AS rank_in_reason
+  FROM rejected r
+) ranked WHERE rank_in_reason <= {per_reason} ORDER BY source_file, source_row"""
