@@ -5,7 +5,8 @@
   ``KERMA_FACILITY_CODE``), CSV or XLSX by the extension of ``--out``;
 - ``run``: validate, filter with a reason per rejected record, compute the reference levels
   (DuckDB, or Spark with ``kerma[spark]``), write the report; ``--json`` prints ``before``,
-  ``after``, ``rejected`` and ``acts`` (a contract);
+  ``after``, ``rejected`` and ``acts`` (a contract); ``--memory-limit`` (or
+  ``KERMA_SURVEY_MEMORY_LIMIT``) caps DuckDB's memory, beyond which it spills to disk;
 - ``demo``: a survey of three facilities, the demo unit's C-arm and two generated ones.
 """
 

@@ -190,9 +190,11 @@ class DuckDBEngine:
                 if group[i] is not None:
                     parts.setdefault(group[i], []).append(values)
             result[key] = {
-                value: {c: np.concatenate([g[c] for g in found_in]) for c in columns}
+                value: found_in[0] if len(found_in) == 1 else {
+                    c: np.concatenate([g[c] for g in found_in]) for c in columns
+                }
                 for value, found_in in parts.items()
-            }
+            }  # fmt: skip
         return result
 
     def _values_where(

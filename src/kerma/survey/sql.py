@@ -13,6 +13,14 @@ a unit error (DAP or fluoroscopy time more than ``unit_factor`` times above or b
 median, the median taken over the records that passed the checks before); then a facility with
 fewer than ``min_facility_procedures`` valid records; then an act with fewer than
 ``min_act_procedures`` records or ``min_act_facilities`` facilities.
+
+How, so that ten million records take seconds: the contributions are read once, into
+``procedures`` (typed, the reasons a record carries alone in one CASE, a hash of its copy key);
+duplicates are ranked among the few records whose hash repeats (a GROUP BY of one number, not
+a window over all the records sorted on nine columns); the later reasons need only small
+tables (the act medians, the valid records per act and facility, whose sums give both minimum
+counts); every record's reason is then computed once more, into the rejected records and the
+kept ones (narrow: the columns the levels read), never stored whole.
 """
 
 from __future__ import annotations
