@@ -81,3 +81,15 @@ def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
             value = cell
         row.append(value)
     return row
+
+
+def csv_cell_sql(expression: str) -> str:
+    """Return the DuckDB SQL of the text ``expression`` as :func:`csv_cell` writes it (for a
+    CSV written by the database itself): a formula-like text prefixed with ``'``."""
+    leads = ", ".join(f"chr({ord(lead)})" for lead in FORMULA_LEADS)
+    number = _NUMBER.pattern.replace("'", "''")
+    return (
+        f"CASE WHEN left({expression}, 1) IN ({leads}) "
+        f"AND NOT regexp_full_match({expression}, '{number}') "
+        f"THEN '''' || {expression} ELSE {expression} END"
+    )

@@ -158,3 +158,43 @@ def test_command_json_contract(generated, tmp_path):
     assert all(isinstance(v, int) for v in data["rejected"].values())
     assert data["acts"] and all(set(a) == ACT_KEYS for a in data["acts"].values())
     assert (tmp_path / "r" / "report.html").exists() and (tmp_path / "r" / "survey.xlsx").exists()
+
+
+def test_a_long_list_of_rejected_records_is_sampled_in_the_sheet_and_whole_in_the_csv(
+    generated, tmp_path, monkeypatch
+):
+    from kerma.survey import run
+
+    monkeypatch.setattr(run, "REJECTED_SHEET_PER_REASON", 3)
+    monkeypatch.setattr("kerma.survey.report.REJECTED_SHEET_PER_REASON", 3)
+    found = run_survey([generated], out_dir=tmp_path, bootstrap=False)
+    total = sum(found.rejected.values())
+    listed = duckdb.sql(
+        f"SELECT reason, COUNT(*) FROM read_csv('{found.rejected_csv}') GROUP BY reason"
+    ).fetchall()
+    assert dict(listed) == found.rejected  # every rejected record, with its reason
+    rows = list(load_workbook(write_report(found, tmp_path, "en")["xlsx"], read_only=True)[
+        "Rejected"].iter_rows(values_only=True))  # fmt: skip
+    shown = sum(min(3, n) for n in found.rejected.values())
+    assert rows[0][0] == (
+        f"{shown} of the {total} rejected records: the first 3 of each reason, by file and row. "
+        "All of them, with their reasons, are in rejected.csv beside this workbook."
+    )
+    assert rows[1][0] == "source_file" and len(rows) == 2 + shown
+    per_reason = {}
+    for row in rows[2:]:
+        per_reason[row[2]] = per_reason.get(row[2], 0) + 1
+    assert per_reason == {k: min(3, n) for k, n in found.rejected.items()}
+
+
+def test_rejected_csv_cells_are_never_formulas(tmp_path):
+    rows = [{**dict.fromkeys(COLUMNS), "facility": "=HYPERLINK(\"http://x\")", "act": "X",
+             "specialty": "other", "dap_gycm2": None, "month": "2025-01"},
+            {**dict.fromkeys(COLUMNS), "facility": "-12.5", "act": "X", "specialty": "other",
+             "dap_gycm2": None, "month": "2025-01"}]  # fmt: skip
+    path = write(rows, tmp_path / "inject.csv")
+    found = run_survey([path], limits=LOOSE, out_dir=tmp_path / "out", bootstrap=False)
+    text = found.rejected_csv.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text  # quote-prefixed: shown as text by a spreadsheet
+    assert ",-12.5," in text  # a number is not a formula: unchanged
+    assert found.rejected == {"missing_dap": 2}

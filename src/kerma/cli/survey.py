@@ -5,7 +5,8 @@
   ``KERMA_FACILITY_CODE``), CSV or XLSX by the extension of ``--out``;
 - ``run``: validate, filter with a reason per rejected record, compute the reference levels
   (DuckDB, or Spark with ``kerma[spark]``), write the report; ``--json`` prints ``before``,
-  ``after``, ``rejected`` and ``acts`` (a contract);
+  ``after``, ``rejected`` and ``acts`` (a contract); ``--memory-limit`` (or
+  ``KERMA_SURVEY_MEMORY_LIMIT``) caps DuckDB's memory, beyond which it spills to disk;
 - ``demo``: a survey of three facilities, the demo unit's C-arm and two generated ones.
 """
 
@@ -178,17 +179,28 @@ def _print_counts(result: Any, language: str = "en") -> None:
 
 
 def run_and_report(
-    paths: list[Path], out: Path, engine: str, language: str, as_json: bool
+    paths: list[Path],
+    out: Path,
+    engine: str,
+    language: str,
+    as_json: bool,
+    memory_limit: str | None = None,
 ) -> None:
-    """Run the survey of ``paths``, write its report to ``out`` and print the table (or the
-    JSON)."""
+    """Run the survey of ``paths`` (DuckDB's memory capped at ``memory_limit``, see
+    :func:`kerma.survey.engines.memory_limit`), write its report to ``out`` and print the
+    table (or the JSON)."""
+    from kerma.survey.engines import memory_limit as checked_limit
     from kerma.survey.report import write_report
     from kerma.survey.run import run_survey
     from kerma.survey.wording import SurveyInputError
 
+    try:
+        limit = checked_limit(memory_limit)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--memory-limit") from None
     out.mkdir(parents=True, exist_ok=True)
     try:
-        result = run_survey(paths, engine=engine, out_dir=out)
+        result = run_survey(paths, engine=engine, out_dir=out, memory_limit=limit)
     except SurveyInputError as exc:
         raise fail(exc.notice.text("en")) from None
     except ImportError as exc:
@@ -208,6 +220,14 @@ def run(
     engine: Annotated[str, typer.Option("--engine", help="duckdb or spark")] = "duckdb",
     language: LanguageOption = "fr",
     as_json: JsonOption = False,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="DuckDB's memory cap, e.g. 2GB; beyond it DuckDB spills to disk (default: "
+            "KERMA_SURVEY_MEMORY_LIMIT, else half of the machine's memory, at most 8GB)",
+        ),
+    ] = None,
 ) -> None:
     """Validate, filter and pool contributions into reference levels per act; write a report."""
     check_choice(engine, ("duckdb", "spark"), "--engine")
@@ -215,7 +235,7 @@ def run(
     missing = [str(p) for p in data if not p.is_file()]
     if missing:
         raise fail(f"No such file: {', '.join(missing)}")
-    run_and_report(data, out, engine, language, as_json)
+    run_and_report(data, out, engine, language, as_json, memory_limit)
 
 
 @survey_app.command()

@@ -137,6 +137,7 @@ def generate(
     con = duckdb.connect()
     try:
         con.execute("SET memory_limit = '1GB'")
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = false")
         fmt = "FORMAT csv, HEADER true" if path.suffix.lower() == ".csv" else "FORMAT parquet"
         target = str(path).replace("'", "''")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kerma.notices import notice
-from kerma.survey.run import SurveyResult
+from kerma.survey.run import REJECTED_SHEET_PER_REASON, SurveyResult
 from kerma.survey.sql import FACILITY_LEVEL_COLUMNS, QUANTITIES
 from kerma.survey.stats import FRACTIONS
 
@@ -241,6 +241,7 @@ def write_xlsx(result: SurveyResult, path: Path, language: str = "fr") -> Path:
             *[[reason_text(k, language), k, v] for k, v in result.rejected.items()],
             [],
             *[[k, v] for k, v in vars_of(result.limits).items()],
+            *[[f"{result.engine}.{k}", v] for k, v in result.settings.items()],
         ],
     )
     levels = level_columns()
@@ -271,9 +272,14 @@ def write_xlsx(result: SurveyResult, path: Path, language: str = "fr") -> Path:
         "source_file", "source_row", "reason", "facility", "specialty", "act", "month",
         "dap_gycm2", "fluoro_time_min", "kar_mgy", "images", "weight_kg", "height_cm",
     ]
+    # A note above the sheet's header when it holds a part of the rejected records only.
+    total, shown = sum(result.rejected.values()), len(result.rejected_sample)
+    each = REJECTED_SHEET_PER_REASON
+    note = [[word("rejected_sample", language, shown=shown, total=total, each=each)]]
     sheet(
         "Rejets" if fr else "Rejected",
         [
+            *(note if shown < total else []),
             [*rejected_keys, word("reason", language)],
             *(
                 [*(r[k] for k in rejected_keys), reason_text(r["reason"], language)]

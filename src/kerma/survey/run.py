@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kerma.survey import sql
 from kerma.survey.engines import Engine, Source, make_engine
-from kerma.survey.stats import FRACTIONS, bootstrap_interval
+from kerma.survey.stats import FRACTIONS, bootstrap_intervals
 from kerma.survey.template import REQUIRED, read_rows
 from kerma.survey.wording import SurveyInputError
 
-# The rejected records are all in rejected.csv; the workbook's sheet holds the first ones.
-REJECTED_SHEET_LIMIT = 10_000
+# The rejected records are all in rejected.csv; the workbook's sheet holds the first ones of
+# each reason (a sheet of millions of rows would take minutes to write, and no one reads it).
+REJECTED_SHEET_PER_REASON = 200
 
 
 @dataclass
@@ -35,6 +38,7 @@ class SurveyResult:
     limits: sql.Limits
     engine: str
     rejected_csv: Path | None = None
+    settings: dict[str, str] = field(default_factory=dict)
     rejected_sample: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -106,31 +110,36 @@ def run_survey(
     limits: sql.Limits | None = None,
     out_dir: Path | None = None,
     bootstrap: bool = True,
+    memory_limit: str | None = None,
 ) -> SurveyResult:
     """Run the survey of the contributions at ``paths`` on ``engine`` (a name or an engine
     already made) and return its result; with ``out_dir``, every rejected record goes to
-    ``out_dir/rejected.csv`` with its reason."""
+    ``out_dir/rejected.csv`` with its reason. ``memory_limit`` caps DuckDB's memory (see
+    :func:`kerma.survey.engines.memory_limit`)."""
     limits = limits or sql.Limits()
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kerma-survey-") as work:
         work_dir = Path(work)
         sources = stage(paths, work_dir)
-        runner = make_engine(engine, work_dir) if isinstance(engine, str) else engine
+        runner = (
+            make_engine(engine, work_dir, memory_limit) if isinstance(engine, str) else engine
+        )
         name = engine if isinstance(engine, str) else type(engine).__name__
         try:
             runner.register_raw(sources)
             for step, text, materialise in sql.statements(limits):
                 runner.define(step, text, materialise)
             result = SurveyResult(
-                before=_counts(runner, ""),
-                after=_counts(runner, "WHERE reason IS NULL"),
+                before=_counts(runner, sql.BEFORE),
+                after=_counts(runner, sql.AFTER),
                 rejected={r["reason"]: int(r["n"]) for r in runner.rows(sql.REJECTED)},
                 acts=_plain(runner.rows(sql.ACT_TABLE)),
                 specialties=_plain(runner.rows(sql.SPECIALTY_TABLE)),
                 facility_medians=_plain(runner.rows(sql.FACILITY_MEDIANS)),
                 limits=limits,
                 engine=name,
+                settings=runner.settings(),
             )
             result.rejected = dict(sorted(result.rejected.items()))
             if bootstrap:
@@ -142,8 +151,8 @@ def run_survey(
     return result
 
 
-def _counts(runner: Engine, where: str) -> dict[str, int]:
-    row = runner.rows(sql.COUNTS.format(where=where))[0]
+def _counts(runner: Engine, query: str) -> dict[str, int]:
+    row = runner.rows(query)[0]
     return {k: int(v) for k, v in row.items()}
 
 
@@ -161,21 +170,24 @@ def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _add_intervals(runner: Engine, result: SurveyResult) -> None:
     """Add ``ci`` to each act and specialty: bootstrap intervals of every percentile, of the
     per-procedure distribution and of the facility medians."""
+    columns = [column for column, _ in sql.QUANTITIES]
+    # One read of the procedures for both groupings, one of each table of facility medians.
+    procedures_by = runner.grouped_values("kept", ("act", "specialty"), columns)
+    empty = {c: np.empty(0) for c in columns}
     for rows, key, medians in (
         (result.acts, "act", "facility_medians"),
         (result.specialties, "specialty", "specialty_facility_medians"),
     ):
-        columns = [column for column, _ in sql.QUANTITIES]
+        facilities_by = runner.grouped_values(medians, (key,), columns)[key]
         for row in rows:
             ci: dict[str, list[float] | None] = {}
-            procedures = runner.values("kept", key, row[key], columns)
-            facilities = runner.values(medians, key, row[key], columns)
+            procedures = procedures_by[key].get(row[key], empty)
+            facilities = facilities_by.get(row[key], empty)
             for column, prefix in sql.QUANTITIES:
                 pairs = ((procedures, prefix), (facilities, f"facility_median_{prefix}"))
                 for found, name in pairs:
-                    values = found[column]
-                    for p in FRACTIONS:
-                        interval = bootstrap_interval(values, p, key=f"{row[key]}|{name}")
+                    intervals = bootstrap_intervals(found[column], key=f"{row[key]}|{name}")
+                    for p, interval in zip(FRACTIONS, intervals, strict=True):
                         ci[f"{name}_p{round(p * 100)}"] = (
                             None if interval is None else [interval.low, interval.high]
                         )
@@ -184,30 +196,13 @@ def _add_intervals(runner: Engine, result: SurveyResult) -> None:
 
 def _rejected(runner: Engine, out_dir: Path | None) -> tuple[list[dict[str, Any]], Path | None]:
     """Write every rejected record to ``out_dir/rejected.csv`` (when given) and return the
-    first :data:`REJECTED_SHEET_LIMIT` as dicts, and the file's path."""
-    sample: list[dict[str, Any]] = []
-    names = [
-        "source_file", "source_row", "reason", "facility", "specialty", "act", "month",
-        "dap_gycm2", "fluoro_time_min", "kar_mgy", "images", "weight_kg", "height_cm",
-    ]
-    path = None if out_dir is None else out_dir / "rejected.csv"
-    handle = None if path is None else path.open("w", encoding="utf-8-sig", newline="")
-    try:
-        from kerma.spreadsheet import csv_writer
-
-        writer = None if handle is None else csv_writer(handle)
-        if writer is not None:
-            writer.writerow(names)
-        for row in runner.iter_rows(sql.REJECTED_RECORDS):
-            if writer is not None:
-                writer.writerow(["" if v is None else v for v in row])
-            if len(sample) < REJECTED_SHEET_LIMIT:
-                sample.append(dict(zip(names, row, strict=True)))
-            elif writer is None:
-                break
-    finally:
-        if handle is not None:
-            handle.close()
+    first :data:`REJECTED_SHEET_PER_REASON` of each reason (by file and row) as dicts, and
+    the file's path."""
+    sample = runner.rows(sql.rejected_sample(REJECTED_SHEET_PER_REASON))
+    if out_dir is None:
+        return sample, None
+    path = out_dir / "rejected.csv"
+    runner.write_csv(sql.REJECTED_RECORDS, path)
     return sample, path
 
 

@@ -95,6 +95,13 @@ REPORT: dict[str, tuple[str, str]] = {
         "P75 des médianes des établissements (CIPR 135), IC 95 %",
     ),
     "facility_medians": ("facility medians", "médianes des établissements"),
+    "rejected_sample": (
+        "{shown} of the {total} rejected records: the first {each} of each reason, by file and "
+        "row. All of them, with their reasons, are in rejected.csv beside this workbook.",
+        "{shown} des {total} enregistrements rejetés : les {each} premiers de chaque motif, "
+        "par fichier et ligne. Tous, avec leur motif, sont dans rejected.csv à côté de ce "
+        "classeur.",
+    ),
     "levels": ("Reference levels per act", "Niveaux de référence par acte"),
     "specialty_levels": ("Per specialty", "Par spécialité"),
     "method": (
