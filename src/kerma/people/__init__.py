@@ -264,6 +264,35 @@ def name_keys(*names: str) -> set[str]:
     return keys
 
 
+def initials_match(key: str, person_key: str) -> bool:
+    """Return whether the match key ``key`` of a name written with initials (``DUPONT^J``,
+    ``J. Dupont``) fits ``person_key``: each of its whole words is one of the person's, and each
+    single letter the initial of another of them."""
+    words, theirs = key.split(), person_key.split()
+    letters = [w for w in words if len(w) == 1]
+    if not letters or len(words) > len(theirs):
+        return False
+    rest = list(theirs)
+    for word in (w for w in words if len(w) > 1):
+        if word not in rest:
+            return False
+        rest.remove(word)
+    for letter in letters:
+        found = next((w for w in rest if w.startswith(letter)), None)
+        if found is None:
+            return False
+        rest.remove(found)
+    return True
+
+
+def by_initials(key: str, people: Sequence[RegisteredPerson]) -> RegisteredPerson | None:
+    """Return the one person of the register whose names fit ``key`` written with initials
+    (:func:`initials_match`); ``None`` when no one does, or when several do (``DUPONT^J`` with
+    both a Jean and a Julie Dupont in the register is nobody's for sure)."""
+    fits = {id(p): p for p in people if any(initials_match(key, k) for k in p.keys)}
+    return next(iter(fits.values())) if len(fits) == 1 else None
+
+
 # Roles that name a person who did not work on the device during the exam: not operators.
 NOT_AT_THE_DEVICE = frozenset({"physician_of_record", "referring", "requesting"})
 
@@ -341,7 +370,8 @@ def unrecorded_operators(
     (the period's end), or not in the register at all (decision 2019-DC-0660).
 
     Operators are the persons the exams name in any role but :data:`NOT_AT_THE_DEVICE`; one
-    operator is one match key (:func:`normalise_name`) per device, whatever the spellings;
+    operator is one match key (:func:`normalise_name`) per device, whatever the spellings; a
+    name written with initials matches the one person it fits (:func:`by_initials`).
     ``exams`` counts distinct exams. Sorted by device, then most exams first.
     """
     by_key: dict[str, RegisteredPerson] = {}
@@ -355,7 +385,7 @@ def unrecorded_operators(
             groups.setdefault((seen.device, key), []).append(seen)
     found = []
     for (device, key), seen in groups.items():
-        person = by_key.get(key)
+        person = by_key.get(key) or by_initials(key, people)
         missing = []
         if person is None:
             missing = ["register", "qualification", "device_training"]
