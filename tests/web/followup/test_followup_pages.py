@@ -100,6 +100,12 @@ def test_inspector_reads_but_cannot_post(client, user, alerts, units):
     assert client.get(f"/followup/alerts/{alert.pk}/").status_code == 200
     assert client.post(f"/followup/alerts/{alert.pk}/", {"decision": "letter"}).status_code == 403
     assert client.get("/followup/thresholds/").status_code == 200
+    # Kerma's default source of the levels reads in French; the stored text stays English.
+    french = client.get("/followup/thresholds/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "niveau de dose substantiel (SRDL)" in french
+    assert "substantial radiation dose level" not in french
+    alert_page = client.get(f"/followup/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "aucun seuil numérique officiel français" in alert_page.content.decode()
     response = client.post("/followup/thresholds/", {"unit": units["main"].pk, "kar_mgy": "1"})
     assert response.status_code == 403
     device = alerts["exam"].device

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kerma.web.audit.models import AuditedModel
@@ -100,6 +101,13 @@ class AlertSettings(AuditedModel):
     class Meta:
         verbose_name = _("alert thresholds")
         verbose_name_plural = _("alert thresholds")
+
+    def source_worded(self) -> str:
+        """Return the source of the levels in the page's language: Kerma's default text is
+        translated; a text the unit wrote is shown as written."""
+        if self.source == THRESHOLD_SOURCE:
+            return gettext(THRESHOLD_SOURCE)
+        return self.source
 
     def __str__(self) -> str:
         return f"{self.unit}: alert thresholds"
