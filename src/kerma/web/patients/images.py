@@ -20,9 +20,9 @@ from kerma.dicom.retrieve import Peer
 from kerma.patients import rounding
 from kerma.patients.water_equivalent import dw_mm_from_bytes
 from kerma.web.patients.models import ImageDiameter
+from kerma.web.patients.services import LOCALIZER  # a scout's CTDIvol has no SSDE
 
 METHOD_TEXT = "Dw from axial images (AAPM 220)"
-LOCALIZER = "constant_angle"  # a scout's CTDIvol has no SSDE worth an image
 
 
 def events_lacking_dw(exams: Any, *, again: bool = False) -> dict[Any, list[Any]]:

@@ -23,6 +23,8 @@ from kerma.web.patients.models import (
     PregnancyCheck,
 )
 
+# A CT localizer (scout), as the reader stores its acquisition type.
+LOCALIZER = "constant_angle"
 DEVICE_FIELDS = ("manufacturer", "model", "serial_number", "station_name", "institution")
 
 
@@ -95,6 +97,8 @@ def exam_ssde(exam: Any) -> list[dict[str, Any]]:
     measured = {row.event_uid: row for row in ImageDiameter.objects.filter(exam=exam)}
     found = []
     for event in exam.events.filter(kind="ct").order_by("started", "id"):
+        if event.acquisition_type == LOCALIZER and event.ssde_mgy is None:
+            continue  # TG-204 sizes axial and helical scans, not a scout's CTDIvol
         row = measured.get(event.uid)
         value = ssde(event.ctdivol_mgy, phantom_cm=event.phantom_cm,
                      reported_mgy=event.ssde_mgy, dw_mm=event.water_equivalent_diameter_mm,
