@@ -210,6 +210,11 @@ def test_room_geometry_saved_audited_and_validated(client, user, room):
     assert client.post(url, bad).status_code == 200
     row.refresh_from_db()
     assert row.settings["table_transmission"] == pytest.approx(0.72)
+    # The page words each setting in French, its key beside it; the history too.
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Transmission table et matelas (0-1)" in french and ">table_transmission<" in french
+    assert "table transmission" not in french
+    assert "table_transmission:" not in french.split("class=\"data audit\"", 1)[1]
     assert client.get(f"/followup/rooms/{room('far', unit='other').pk}/").status_code == 404
 
 

@@ -70,18 +70,54 @@ class AlertSettingsForm(forms.ModelForm):
         return data
 
 
+# The label of each RoomSettings field on the page (its key stays as the field's help text,
+# the name the JSON export and ``kerma skindose`` use).
+SETTING_LABELS = {
+    "primary_angle_sign": _("Primary angle sign (+1: +90° = LAO)"),
+    "secondary_angle_sign": _("Secondary angle sign (+1: +90° = cranial)"),
+    "field_size_mode": _("Collimated field stated at (detector, isocentre, reference_point)"),
+    "reference_point_mm": _("Interventional reference point from the isocentre (mm)"),
+    "swap_table_axes": _("Swap the table's longitudinal and lateral items"),
+    "table_longitudinal_sign": _("Table longitudinal sign"),
+    "table_lateral_sign": _("Table lateral sign"),
+    "table_height_sign": _("Table height sign"),
+    "table_longitudinal_origin_mm": _("Table longitudinal origin (mm)"),
+    "table_lateral_origin_mm": _("Table lateral origin (mm)"),
+    "table_height_origin_mm": _("Table height origin (mm)"),
+    "patient_orientation": _("Patient orientation"),
+    "table_length_mm": _("Table length (mm)"),
+    "table_width_mm": _("Table width (mm)"),
+    "table_thickness_mm": _("Table thickness (mm)"),
+    "pad_thickness_mm": _("Mattress thickness (mm)"),
+    "table_transmission": _("Table and mattress transmission (0-1)"),
+    "table_transmission_by_kvp": _("Transmission measured per kVp"),
+    "inherent_filtration_mmal": _("Inherent filtration (mm Al)"),
+    "plane_width_mm": _("Plane phantom width (mm)"),
+    "plane_length_mm": _("Plane phantom length (mm)"),
+    "cylinder_semi_axis_lateral_mm": _("Cylinder lateral semi-axis (mm)"),
+    "cylinder_semi_axis_ap_mm": _("Cylinder antero-posterior semi-axis (mm)"),
+    "cylinder_length_mm": _("Cylinder length (mm)"),
+    "human_height_mm": _("Phantom height when the report gives none (mm)"),
+    "human_weight_kg": _("Phantom weight when the report gives none (kg)"),
+    "phantom_offset_mm": _("Phantom shift on the table (mm)"),
+    "assumed": _("Values assumed for fields the reports leave out"),
+    "source": _("Where these settings come from"),
+}
+
+
 def _field_for(name: str, kind: Any, initial: Any) -> forms.Field:
     """Return a form field for one :class:`kerma.skindose.RoomSettings` field."""
-    label = name.replace("_", " ")
+    label = SETTING_LABELS.get(name, name.replace("_", " "))
     if kind in (bool, "bool"):
-        return forms.BooleanField(label=label, required=False, initial=initial)
+        return forms.BooleanField(label=label, required=False, initial=initial, help_text=name)
     if kind in (float, "float", int, "int"):
-        return forms.FloatField(label=label, initial=initial)
+        return forms.FloatField(label=label, initial=initial, help_text=name)
     if kind in (str, "str"):
-        return forms.CharField(label=label, required=False, initial=initial)
+        return forms.CharField(label=label, required=False, initial=initial, help_text=name)
     # Lists and dicts are edited as JSON.
     return forms.CharField(
         label=f"{label} (JSON)",
+        help_text=name,
         required=False,
         initial=json.dumps(initial),
         widget=forms.TextInput(attrs={"class": "mono"}),
