@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kerma.survey.stats import FRACTIONS
+from kerma.survey.template import REQUIRED
 
 # The measured quantities a level is computed for: column, prefix of the result columns.
 QUANTITIES = (("dap_gycm2", "dap"), ("fluoro_time_min", "fluoro_time"), ("kar_mgy", "kar"))
@@ -70,20 +71,9 @@ def _medians() -> str:
     )
 
 
-# The template's columns the computation reads (the device's are carried by the template, not
-# used by the levels: a Parquet contribution is read without them).
-USED = (
-    "facility",
-    "specialty",
-    "act",
-    "dap_gycm2",
-    "fluoro_time_min",
-    "kar_mgy",
-    "images",
-    "weight_kg",
-    "height_cm",
-    "month",
-)
+# The template's columns the computation reads: the required ones but the device's (carried by
+# the template, not used by the levels: a Parquet contribution is read without them).
+USED = tuple(column for column in REQUIRED if not column.startswith("device_"))
 # Record ids of one contribution lie in their own block of 2**40 (a file has fewer rows).
 RECORD_ID_BLOCK = 1 << 40
 
