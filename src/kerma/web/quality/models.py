@@ -421,7 +421,28 @@ class ClinicalAudit(AuditedModel):
 # ---- the action programme -----------------------------------------------------------------
 
 
-class QualityAction(AuditedModel):
+class EvidenceAndEffectiveness(models.Model):
+    """The evidence of completion (a document) and the effectiveness check of an action: the
+    same fields on the quality register's own actions and on those kept in other apps."""
+
+    evidence = models.ForeignKey(
+        Document,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("evidence"),
+    )
+    effectiveness_check = models.TextField(_("effectiveness check"), blank=True)
+    effectiveness_checked_on = models.DateField(
+        _("effectiveness checked on"), null=True, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+class QualityAction(EvidenceAndEffectiveness, AuditedModel):
     """An action of the programme entered here: from an event's analysis, a risk, an audit, or
     an inspection follow-up letter (LDS). NRD corrective actions and follow-up decisions stay
     in their apps and join these in :mod:`kerma.web.quality.programme`."""
@@ -466,18 +487,6 @@ class QualityAction(AuditedModel):
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
     )
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    evidence = models.ForeignKey(
-        Document,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("evidence"),
-    )
-    effectiveness_check = models.TextField(_("effectiveness check"), blank=True)
-    effectiveness_checked_on = models.DateField(
-        _("effectiveness checked on"), null=True, blank=True
-    )
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -516,7 +525,7 @@ class QualityAction(AuditedModel):
         )
 
 
-class ActionCompletion(AuditedModel):
+class ActionCompletion(EvidenceAndEffectiveness, AuditedModel):
     """The evidence of completion and the effectiveness check of an action kept in another app
     (an NRD corrective action, a follow-up decision): one row per action, keyed by its source
     and its id there, so those apps keep their rows and the programme reads both."""
@@ -530,18 +539,6 @@ class ActionCompletion(AuditedModel):
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, verbose_name=_("unit"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     ref = models.PositiveIntegerField(_("number in its register"))
-    evidence = models.ForeignKey(
-        Document,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("evidence"),
-    )
-    effectiveness_check = models.TextField(_("effectiveness check"), blank=True)
-    effectiveness_checked_on = models.DateField(
-        _("effectiveness checked on"), null=True, blank=True
-    )
 
     class Meta:
         ordering = ["source", "ref"]
